@@ -1,0 +1,29 @@
+"""Companion package of the course "Classic CNN Architectures".
+
+The chapters import their models, data and figures from here, and so can
+your own programs::
+
+    import cnn_course
+
+    model = cnn_course.build_model("vgg16", input_shape=(64, 64, 3), classes=10)
+    print(cnn_course.viz.layer_table(model))
+
+Modules: :mod:`cnn_course.models` (architectures and the registry),
+:mod:`cnn_course.data` (data sets), :mod:`cnn_course.viz` (diagrams and
+tables), :mod:`cnn_course.settings` (quick mode).
+"""
+
+__version__ = "0.1.0"
+
+from . import data, models, settings, viz
+from .models import build_model, list_models
+
+__all__ = [
+    "__version__",
+    "build_model",
+    "data",
+    "list_models",
+    "models",
+    "settings",
+    "viz",
+]

@@ -1,0 +1,180 @@
+"""Pictures and tables of models.
+
+:func:`layered_view` draws a model with visualkeras on Keras 3;
+:func:`layer_table` lists every layer's output shape and parameters, the
+shape walk that shows a tensor shrinking and deepening through a network.
+"""
+
+import contextlib
+import dataclasses
+
+import keras
+
+#: Font size of the legend in :func:`layered_view`, in pixels.
+LEGEND_FONT_SIZE = 16
+
+
+def _output_shape(layer):
+    """A layer's output shape, read from its symbolic output (Keras 3)."""
+    output = layer.output
+    if isinstance(output, (list, tuple)):
+        return [tuple(t.shape) for t in output]
+    return tuple(output.shape)
+
+
+@contextlib.contextmanager
+def keras3_output_shapes():
+    """Give layers the ``output_shape`` attribute Keras 2 had, inside a block.
+
+    visualkeras 0.2 reads ``layer.output_shape``, which Keras 3 removed; the
+    same shape is in ``layer.output.shape``. Inside the ``with`` block every
+    layer answers ``output_shape`` from its output; on leaving, the attribute
+    is removed again, so nothing outside the block is changed. When Keras
+    already has the attribute, the block does nothing.
+
+    Example:
+        >>> import keras
+        >>> from cnn_course.viz import keras3_output_shapes
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+        >>> with keras3_output_shapes():
+        ...     model.layers[0].output_shape
+        (None, 2)
+        >>> hasattr(model.layers[0], "output_shape")
+        False
+    """
+    layer_class = keras.layers.Layer
+    if hasattr(layer_class, "output_shape"):
+        yield
+        return
+    layer_class.output_shape = property(_output_shape)
+    try:
+        yield
+    finally:
+        del layer_class.output_shape
+
+
+def default_font(size=LEGEND_FONT_SIZE):
+    """Pillow's built-in scalable font, which needs no system fonts.
+
+    Example:
+        >>> from cnn_course.viz import default_font
+        >>> default_font(20).size
+        20
+    """
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=size)
+
+
+def layered_view(model, legend=True, font=None, **kwargs):
+    """``visualkeras.layered_view`` for Keras 3 models, with a legend.
+
+    Each layer is drawn as a box sized by its output shape. Arguments are
+    those of ``visualkeras.layered_view`` (``scale_xy``, ``type_ignore``,
+    ``to_file``...); this function supplies a legend in Pillow's built-in
+    font and silences visualkeras' deprecation warning about
+    ``legend_text_spacing_offset``. visualkeras draws one path through the
+    layers, so it suits sequential models; branches (Inception, ResNet) are
+    drawn in a line.
+
+    Args:
+        model: a built Keras model.
+        legend: draw a legend of layer types.
+        font: a Pillow font for the legend; defaults to :func:`default_font`.
+        **kwargs: passed to ``visualkeras.layered_view``.
+
+    Returns:
+        A ``PIL.Image.Image``.
+
+    Example:
+        >>> from cnn_course.models import lenet5
+        >>> from cnn_course.viz import layered_view
+        >>> image = layered_view(lenet5(), scale_xy=4)
+        >>> image.mode
+        'RGBA'
+    """
+    import visualkeras
+
+    kwargs.setdefault("legend_text_spacing_offset", 0)
+    with keras3_output_shapes():
+        return visualkeras.layered_view(
+            model, legend=legend, font=font or default_font(), **kwargs
+        )
+
+
+def _format_shape(shape):
+    if isinstance(shape, list):
+        return ", ".join(_format_shape(s) for s in shape)
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
+@dataclasses.dataclass
+class LayerTable:
+    """Rows of ``(name, type, output shape, parameters)``, one per layer.
+
+    Shows itself as a fixed-width text table with a total line; ``rows``
+    keeps the values for programs.
+    """
+
+    rows: list
+    title: str = ""
+
+    @property
+    def total_params(self):
+        """Sum of the parameter column."""
+        return sum(row[3] for row in self.rows)
+
+    def __str__(self):
+        header = ("Layer", "Type", "Output shape", "Params")
+        body = [
+            (name, kind, _format_shape(shape), f"{params:,}")
+            for name, kind, shape, params in self.rows
+        ]
+        footer = ("Total", "", "", f"{self.total_params:,}")
+        widths = [
+            max(len(row[i]) for row in [header, *body, footer]) for i in range(4)
+        ]
+
+        def line(cells):
+            text = "  ".join(
+                cell.rjust(w) if i == 3 else cell.ljust(w)
+                for i, (cell, w) in enumerate(zip(cells, widths))
+            )
+            return text.rstrip()
+
+        rule = "-" * (sum(widths) + 6)
+        lines = [self.title] if self.title else []
+        lines += [line(header), rule, *map(line, body), rule, line(footer)]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def layer_table(model):
+    """Output shape and parameter count of every layer of a built model.
+
+    The d2l-style shape walk: read down the table to watch height and width
+    shrink while channels grow. Parameters are all weights of the layer,
+    trainable or not (BatchNorm's moving statistics included), as in
+    ``model.summary()``.
+
+    Args:
+        model: a built Keras model.
+
+    Returns:
+        A :class:`LayerTable`; print it, or read its ``rows``.
+
+    Example:
+        >>> from cnn_course.models import lenet5
+        >>> from cnn_course.viz import layer_table
+        >>> table = layer_table(lenet5())
+        >>> table.rows[0]
+        ('c1', 'Conv2D', (None, 28, 28, 6), 156)
+        >>> table.total_params
+        61706
+    """
+    rows = [
+        (layer.name, type(layer).__name__, _output_shape(layer), layer.count_params())
+        for layer in model.layers
+    ]
+    return LayerTable(rows, title=f"Model: {model.name}")
