@@ -1,0 +1,238 @@
+"""Architectures against the papers, the seed notebooks and figures.md.
+
+Expected numbers come from ../shared/references/figures.md, the seeds'
+printed summaries, or arithmetic on the papers' layer tables (helpers.py);
+none is copied from this package's output.
+"""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from cnn_course import models
+from helpers import batchnorm_params, conv_out, conv_params, dense_params
+
+
+def shape_of(model, layer):
+    return tuple(model.get_layer(layer).output.shape)
+
+
+# --------------------------------------------------------------------- LeNet-5
+
+
+def test_lenet5_matches_seed_000_summary():
+    model = models.lenet5()
+    # Per-layer counts printed in the seed's summary; total 61,706.
+    printed = {"c1": 156, "c3": 2416, "c5": 48120, "f6": 10164, "output": 850}
+    for name, params in printed.items():
+        assert model.get_layer(name).count_params() == params
+    assert model.count_params() == 61_706
+
+
+def test_lenet5_shape_walk():
+    """28x28x6, 14x14x6, 10x10x16, then 5x5x16 (the seed says 5x5x6)."""
+    model = models.lenet5()
+    assert shape_of(model, "c1") == (None, 28, 28, 6)
+    assert shape_of(model, "s2") == (None, 14, 14, 6)
+    assert shape_of(model, "c3") == (None, 10, 10, 16)
+    assert shape_of(model, "s4") == (None, 5, 5, 16)
+    assert shape_of(model, "flatten") == (None, 400)
+    assert shape_of(model, "output") == (None, 10)
+
+
+def test_lenet5_layers_are_the_papers():
+    model = models.lenet5()
+    assert isinstance(model.get_layer("s2"), keras.layers.AveragePooling2D)
+    assert model.get_layer("c1").kernel_size == (5, 5)
+    assert model.get_layer("c1").padding == "valid"
+    assert model.get_layer("f6").units == 84
+    tanh_max = models.lenet5(activation="tanh", pooling="max")
+    assert isinstance(tanh_max.get_layer("s4"), keras.layers.MaxPooling2D)
+    assert tanh_max.get_layer("c1").activation is keras.activations.tanh
+    assert tanh_max.count_params() == 61_706  # pooling has no weights here
+
+
+# --------------------------------------------------------------------- AlexNet
+
+
+def test_alexnet_single_tower_count_from_figures():
+    assert models.alexnet().count_params() == 62_378_344
+
+
+def test_alexnet_count_by_arithmetic():
+    expected = (
+        conv_params(11, 3, 96)
+        + conv_params(5, 96, 256)
+        + conv_params(3, 256, 384)
+        + conv_params(3, 384, 384)
+        + conv_params(3, 384, 256)
+        + dense_params(6 * 6 * 256, 4096)
+        + dense_params(4096, 4096)
+        + dense_params(4096, 1000)
+    )
+    assert models.alexnet().count_params() == expected
+
+
+def test_alexnet_shape_walk_from_seed_000():
+    model = models.alexnet()
+    walk = {
+        "conv1": (55, 55, 96),
+        "pool1": (27, 27, 96),
+        "conv2": (27, 27, 256),
+        "pool2": (13, 13, 256),
+        "conv3": (13, 13, 384),
+        "conv4": (13, 13, 384),
+        "conv5": (13, 13, 256),
+        "pool5": (6, 6, 256),
+    }
+    for layer, shape in walk.items():
+        assert shape_of(model, layer) == (None, *shape)
+    assert shape_of(model, "flatten") == (None, 9216)
+    pool = model.get_layer("pool1")
+    assert pool.pool_size == (3, 3) and pool.strides == (2, 2)  # overlapping
+
+
+def test_alexnet_at_224_gives_54_not_55():
+    """The 227-vs-224 point: seed 001's 224 input prints a 54x54 conv1."""
+    model = models.alexnet(input_shape=(224, 224, 3), classes=10)
+    assert shape_of(model, "conv1") == (None, 54, 54, 96)
+    assert conv_out(224, 11, 4) == 54 and conv_out(227, 11, 4) == 55
+
+
+def test_alexnet_small_bn_count_by_arithmetic():
+    """The seed-000 code on 32x32x3: same padding leaves 1x1x256."""
+    side = 32
+    side = conv_out(side, 11, 4, "same")  # conv1
+    side = conv_out(side, 2, 2, "same")  # pool1
+    side = conv_out(side, 2, 2, "same")  # pool2
+    side = conv_out(side, 2, 2, "same")  # pool5
+    assert side == 1
+    widths = [(11, 3, 96), (5, 96, 256), (3, 256, 384), (3, 384, 384), (3, 384, 256)]
+    expected = sum(conv_params(*w) + batchnorm_params(w[2]) for w in widths)
+    dense = [(side * side * 256, 4096), (4096, 4096), (4096, 1000), (1000, 10)]
+    expected += sum(dense_params(*d) + batchnorm_params(d[1]) for d in dense)
+    model = models.alexnet_small_bn()
+    assert model.count_params() == expected
+    assert shape_of(model, "flatten") == (None, 256)
+    assert model.output_shape == (None, 10)
+
+
+# ------------------------------------------------------------------------- VGG
+
+VGG_FIGURES = {  # figures.md, computed from the paper's Table 1
+    "A": 132_863_336,
+    "B": 133_047_848,
+    "C": 133_638_952,
+    "D": 138_357_544,
+    "E": 143_667_240,
+}
+
+VGG_WEIGHT_LAYERS = {"A": 11, "B": 13, "C": 16, "D": 16, "E": 19}
+
+
+@pytest.mark.parametrize("config", sorted(VGG_FIGURES))
+def test_vgg_counts_from_figures(config):
+    model = models.vgg(config)
+    assert model.count_params() == VGG_FIGURES[config]
+    weighted = [layer for layer in model.layers if layer.weights]
+    assert len(weighted) == VGG_WEIGHT_LAYERS[config]
+
+
+def test_vgg16_is_configuration_d_and_matches_keras_applications():
+    ours = models.vgg16()
+    reference = keras.applications.VGG16(weights=None)
+    assert ours.count_params() == reference.count_params() == 138_357_544
+    ours_convs = [l.name for l in ours.layers if isinstance(l, keras.layers.Conv2D)]
+    ref_convs = [l.name for l in reference.layers if isinstance(l, keras.layers.Conv2D)]
+    assert ours_convs == ref_convs
+
+
+def test_vgg16_shape_walk_and_first_dense_layer():
+    model = models.vgg16()
+    for block, side in zip(range(1, 6), (112, 56, 28, 14, 7)):
+        assert shape_of(model, f"block{block}_pool")[1:3] == (side, side)
+    assert shape_of(model, "flatten") == (None, 25088)
+    assert model.get_layer("fc1").count_params() == dense_params(25088, 4096)
+    convs = [l for l in model.layers if isinstance(l, keras.layers.Conv2D)]
+    assert {l.kernel_size for l in convs} == {(3, 3)}
+    assert {l.padding for l in convs} == {"same"}
+    assert [l.filters for l in convs] == [64] * 2 + [128] * 2 + [256] * 3 + [512] * 6
+
+
+def test_vgg_c_has_three_1x1_convolutions():
+    convs = [l for l in models.vgg("C").layers if isinstance(l, keras.layers.Conv2D)]
+    assert sum(l.kernel_size == (1, 1) for l in convs) == 3
+
+
+def test_vgg16_with_ten_classes_matches_seed_001():
+    assert models.vgg16(classes=10).count_params() == 134_301_514
+
+
+# ------------------------------------------------------- shapes, sizes, errors
+
+SMALL_BUILDS = [
+    (models.lenet5, "LeNet-5", 16),
+    (models.alexnet, "AlexNet", 67),
+    (models.vgg16, "VGG", 32),
+]
+
+
+@pytest.mark.parametrize("builder, label, min_side", SMALL_BUILDS)
+def test_minimum_input_size_builds_and_one_less_is_refused(builder, label, min_side):
+    model = builder(input_shape=(min_side, min_side, 3), classes=7)
+    assert model.output_shape == (None, 7)
+    smallest = [l for l in model.layers if l.name != "flatten"]
+    assert all(d >= 1 for l in smallest for d in l.output.shape[1:])
+    with pytest.raises(ValueError, match=rf"{label}.*at least {min_side}"):
+        builder(input_shape=(min_side - 1, min_side, 3))
+
+
+@pytest.mark.parametrize(
+    "kwargs, argument",
+    [
+        ({"input_shape": (32, 32)}, "input_shape"),
+        ({"input_shape": (32, 32, 0)}, "input_shape"),
+        ({"input_shape": "32x32"}, "input_shape"),
+        ({"classes": 0}, "classes"),
+        ({"classes": 2.5}, "classes"),
+        ({"classes": True}, "classes"),
+        ({"pooling": "mean"}, "pooling"),
+        ({"input_shape": (15, 32, 1)}, "input_shape"),
+    ],
+)
+def test_lenet5_rejects_bad_arguments(kwargs, argument):
+    with pytest.raises(ValueError, match=rf"`{argument}`.*Received: {argument}="):
+        models.lenet5(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "call, argument",
+    [
+        (lambda: models.vgg("F"), "config"),
+        (lambda: models.vgg("D", dropout=1.0), "dropout"),
+        (lambda: models.alexnet(dropout=-0.1), "dropout"),
+        (lambda: models.alexnet_small_bn(classes=-3), "classes"),
+        (lambda: models.alexnet_small_bn(input_shape=(32, 32, 3, 1)), "input_shape"),
+    ],
+)
+def test_other_builders_reject_bad_arguments(call, argument):
+    with pytest.raises(ValueError, match=rf"`{argument}`.*Received: {argument}="):
+        call()
+
+
+@pytest.mark.parametrize(
+    "builder, side",
+    [(models.lenet5, 32), (models.alexnet_small_bn, 32), (models.alexnet, 67),
+     (models.vgg16, 32)],
+)
+def test_every_trainable_weight_gets_a_gradient(builder, side):
+    model = builder(input_shape=(side, side, 3), classes=4)
+    x = np.random.default_rng(0).random((4, side, side, 3), dtype="float32")
+    y = np.arange(4)
+    with tf.GradientTape() as tape:
+        loss = keras.losses.sparse_categorical_crossentropy(y, model(x, training=True))
+    grads = tape.gradient(loss, model.trainable_weights)
+    for weight, grad in zip(model.trainable_weights, grads):
+        assert grad is not None, weight.path
+        assert np.any(grad.numpy() != 0), weight.path

@@ -1,0 +1,59 @@
+"""Diagrams and layer tables."""
+
+import keras
+import numpy as np
+import pytest
+
+from cnn_course import models, viz
+
+
+def test_layered_view_draws_a_keras3_model():
+    image = viz.layered_view(models.lenet5(), scale_xy=4)
+    pixels = np.asarray(image.convert("RGB"))
+    assert pixels.shape[0] > 50 and pixels.shape[1] > 200
+    # Something other than the white background was drawn, in several colours.
+    colours = np.unique(pixels.reshape(-1, 3), axis=0)
+    assert len(colours) > 10
+
+
+def test_layered_view_legend_makes_the_image_taller():
+    model = models.lenet5()
+    plain = viz.layered_view(model, legend=False, scale_xy=4)
+    legend = viz.layered_view(model, legend=True, scale_xy=4)
+    assert legend.size[1] > plain.size[1]
+
+
+def test_adapter_is_scoped_even_when_drawing_fails():
+    model = models.lenet5()
+    with pytest.raises(RuntimeError):
+        with viz.keras3_output_shapes():
+            assert model.get_layer("c1").output_shape == (None, 28, 28, 6)
+            raise RuntimeError("drawing failed")
+    assert not hasattr(keras.layers.Layer, "output_shape")
+    assert not hasattr(model.get_layer("c1"), "output_shape")
+
+
+def test_layer_table_rows_and_totals():
+    model = models.alexnet()
+    table = viz.layer_table(model)
+    assert [row[0] for row in table.rows] == [layer.name for layer in model.layers]
+    assert table.total_params == model.count_params() == 62_378_344
+    conv1 = table.rows[0]
+    assert conv1 == ("conv1", "Conv2D", (None, 55, 55, 96), 11 * 11 * 3 * 96 + 96)
+    text = str(table)
+    assert "62,378,344" in text and "(None, 6, 6, 256)" in text
+    assert text.splitlines()[0] == "Model: alexnet"
+
+
+def test_layer_table_counts_batchnorm_statistics_like_summary():
+    model = models.alexnet_small_bn()
+    table = viz.layer_table(model)
+    bn1 = dict((row[0], row[3]) for row in table.rows)["bn1"]
+    assert bn1 == 4 * 96
+    assert table.total_params == model.count_params()
+
+
+def test_default_font_needs_no_system_fonts():
+    font = viz.default_font(24)
+    left, top, right, bottom = font.getbbox("Conv2D")
+    assert right - left > 30
