@@ -1,21 +1,17 @@
 """Test configuration shared by the unit tests, the doctests and nbval.
 
 The environment is set here, before anything imports TensorFlow, and is
-inherited by the Jupyter kernels nbval starts:
-
-- ``CNN_COURSE_QUICK=1``: chapters that train use a small subset and one
-  epoch (see ``cnn_course.settings``);
-- TensorFlow's start-up log lines and oneDNN notices are silenced, so they
-  do not end up in cell outputs;
-- ``JUPYTER_COLUMNS`` fixes the width of ``model.summary()`` tables, which
-  rich otherwise takes from the terminal.
+inherited by the Jupyter kernels nbval starts (see tests/notebook_env.py):
+quick mode on (``CNN_COURSE_QUICK=1``: chapters that train use a small
+subset and one epoch), TensorFlow's start-up lines kept out of cell outputs,
+and a fixed width for ``model.summary()`` tables.
 """
 
 import os
+import sys
 
-os.environ["CNN_COURSE_QUICK"] = "1"
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ["JUPYTER_COLUMNS"] = "100"
-os.environ["COLUMNS"] = "100"
-os.environ.setdefault("MPLBACKEND", "Agg")
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "tests"))
+
+import notebook_env  # noqa: E402
+
+notebook_env.configure(quick=True)

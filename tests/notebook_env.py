@@ -1,0 +1,38 @@
+"""The environment chapters run in, under nbval and when outputs are stored.
+
+Used by ``conftest.py`` (quick mode, for the test suite) and by
+``scripts/execute_chapters.py`` (full mode, to regenerate stored outputs), so
+that both produce the same, comparable cell outputs.
+"""
+
+import os
+import tempfile
+
+#: Kernel settings: TensorFlow writes start-up lines (with time stamps and
+#: process ids) to the process' stderr before its log level applies; they
+#: stay in the kernel's log instead of becoming cell outputs.
+KERNEL_CONFIG = "c.IPKernelApp.capture_fd_output = False\n"
+
+
+def configure(quick):
+    """Set the variables every chapter kernel inherits.
+
+    Args:
+        quick: switch the course's quick mode on (tests) or off (full runs).
+    """
+    if quick:
+        os.environ["CNN_COURSE_QUICK"] = "1"
+    else:
+        os.environ.pop("CNN_COURSE_QUICK", None)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    # Width of model.summary() tables, which rich takes from the terminal.
+    os.environ["JUPYTER_COLUMNS"] = "100"
+    os.environ["COLUMNS"] = "100"
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    ipython_dir = tempfile.mkdtemp(prefix="cnn-course-ipython-")
+    profile = os.path.join(ipython_dir, "profile_default")
+    os.makedirs(profile)
+    with open(os.path.join(profile, "ipython_kernel_config.py"), "w") as f:
+        f.write(KERNEL_CONFIG)
+    os.environ["IPYTHONDIR"] = ipython_dir
