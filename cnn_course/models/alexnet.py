@@ -9,8 +9,8 @@ from keras import layers
 
 from .. import _checks
 
-#: The paper's five convolutional layers (Section 3.5), one tower:
-#: (name, filters, kernel, stride, padding, max-pool after it).
+#: The paper's five convolutional layers (Section 3.5), one tower. Each row
+#: is (name, filters, kernel, stride, padding, max-pool after it).
 FEATURES = (
     ("conv1", 96, 11, 4, "valid", True),
     ("conv2", 256, 5, 1, "same", True),
@@ -22,7 +22,7 @@ FEATURES = (
 #: Hidden fully connected layers (fc6, fc7) before the classifier (fc8).
 CLASSIFIER = (4096, 4096)
 
-#: Smallest input side: after conv1 (11x11/4) and three 3x3/2 poolings the
+#: Smallest input side. After conv1 (11x11/4) and three 3x3/2 poolings the
 #: map must still be at least 1x1, which needs a side of at least 67.
 ALEXNET_MIN_SIDE = 67
 

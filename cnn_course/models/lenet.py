@@ -9,8 +9,8 @@ from keras import layers
 
 from .. import _checks
 
-#: Smallest input side LeNet-5 accepts: two valid 5x5 convolutions and two
-#: 2x2 poolings need ``((side - 4) // 2 - 4) // 2 >= 1``, i.e. side >= 16.
+#: Smallest input side LeNet-5 accepts. Two valid 5x5 convolutions and two
+#: 2x2 poolings need ``((side - 4) // 2 - 4) // 2 >= 1``, so side >= 16.
 LENET5_MIN_SIDE = 16
 
 _POOLING = {"avg": layers.AveragePooling2D, "max": layers.MaxPooling2D}

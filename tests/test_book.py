@@ -1,0 +1,110 @@
+"""The book's wiring: table of contents, install cells, stored outputs, docs."""
+
+import inspect
+import json
+import pathlib
+import re
+
+import pytest
+import yaml
+
+import cnn_course
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+
+
+def toc_files():
+    files = [TOC["root"]]
+    for part in TOC.get("parts", []):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+def source_of(entry):
+    matches = [p for p in ROOT.glob(entry + ".*") if p.suffix in {".md", ".ipynb"}]
+    assert len(matches) == 1, f"{entry}: expected one .md or .ipynb, found {matches}"
+    return matches[0]
+
+
+CHAPTERS = [source_of(f) for f in toc_files() if source_of(f).suffix == ".ipynb"]
+
+
+def code_cells(path):
+    cells = json.loads(path.read_text())["cells"]
+    return [c for c in cells if c["cell_type"] == "code"]
+
+
+def test_toc_lists_existing_files_and_every_notebook():
+    assert TOC["format"] == "jb-book"
+    assert CHAPTERS, "no chapter notebooks in the table of contents"
+    listed = {source_of(f) for f in toc_files()}
+    assert set((ROOT / "book").glob("*.ipynb")) <= listed
+
+
+def test_repository_is_declared_for_launch_buttons():
+    repo = CONFIG["repository"]
+    assert repo["url"].startswith("https://github.com/")
+    assert repo["branch"]
+    assert repo["path_to_book"] == ""
+    assert CONFIG["execute"]["execute_notebooks"] == "off"
+    assert CONFIG["only_build_toc_files"] is True
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
+def test_first_cell_installs_cnn_course_from_the_configured_repository(chapter):
+    first = code_cells(chapter)[0]
+    source = "".join(first["source"])
+    assert "remove-cell" in first["metadata"].get("tags", [])
+    repo = CONFIG["repository"]
+    urls = re.findall(r"git\+(\S+?)@([\w./-]+)", source)
+    assert urls == [(repo["url"], repo["branch"])], (
+        f"{chapter.name}: install cell points at {urls}, _config.yml says "
+        f"{repo['url']}@{repo['branch']}"
+    )
+    # Installs only when the package is missing, and silently.
+    assert re.search(r"try:\s+import cnn_course\s+except ImportError:", source)
+    assert "--quiet" in source or "-q" in source.split()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
+def test_stored_outputs_come_from_one_clean_run(chapter):
+    counts = []
+    for cell in code_cells(chapter):
+        if not "".join(cell["source"]).strip():
+            continue
+        counts.append(cell["execution_count"])
+        tags = cell["metadata"].get("tags", [])
+        for output in cell["outputs"]:
+            assert output["output_type"] != "error" or "raises-exception" in tags
+            assert output.get("name") != "stderr", (
+                f"{chapter.name}: stderr stored in a cell: {''.join(output['text'])[:200]}"
+            )
+    assert counts == list(range(1, len(counts) + 1))
+
+
+def test_readme_test_command_is_what_ci_runs():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    command = ".venv/bin/python -m pytest"
+    assert command in readme and command in ci
+    assert "jupyter-book build . -W -n --keep-going --all" in ci
+
+
+def public_functions():
+    modules = [cnn_course, cnn_course.data, cnn_course.settings, cnn_course.viz]
+    modules += [cnn_course.models.lenet, cnn_course.models.alexnet, cnn_course.models.vgg]
+    for module in modules:
+        for name, obj in vars(module).items():
+            if name.startswith("_") or not inspect.isfunction(obj):
+                continue
+            if obj.__module__ == module.__name__:
+                yield f"{module.__name__}.{name}", obj
+
+
+@pytest.mark.parametrize("name, function", list(public_functions()), ids=lambda x: x if isinstance(x, str) else "")
+def test_every_public_function_has_a_docstring_with_an_example(name, function):
+    doc = inspect.getdoc(function) or ""
+    assert doc, f"{name} has no docstring"
+    assert "Example:" in doc and ">>>" in doc, f"{name} has no example"
