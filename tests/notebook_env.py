@@ -27,8 +27,8 @@ def configure(quick):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     # Width of model.summary() tables, which rich takes from the terminal.
-    os.environ["JUPYTER_COLUMNS"] = "100"
-    os.environ["COLUMNS"] = "100"
+    os.environ["JUPYTER_COLUMNS"] = "80"
+    os.environ["COLUMNS"] = "80"
     os.environ.setdefault("MPLBACKEND", "Agg")
     ipython_dir = tempfile.mkdtemp(prefix="cnn-course-ipython-")
     profile = os.path.join(ipython_dir, "profile_default")
