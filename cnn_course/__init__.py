@@ -15,7 +15,7 @@ tables), :mod:`cnn_course.settings` (quick mode).
 
 __version__ = "0.1.0"
 
-from . import data, models, settings, viz
+from . import analysis, data, layers, models, settings, viz
 from .models import build_model, list_models
 
 __all__ = [

@@ -6,9 +6,7 @@ none is copied from this package's output.
 """
 
 import keras
-import numpy as np
 import pytest
-import tensorflow as tf
 
 from cnn_course import models
 from helpers import batchnorm_params, conv_out, conv_params, dense_params
@@ -56,8 +54,35 @@ def test_lenet5_layers_are_the_papers():
 # --------------------------------------------------------------------- AlexNet
 
 
-def test_alexnet_single_tower_count_from_figures():
-    assert models.alexnet().count_params() == 62_378_344
+def test_alexnet_counts_from_figures():
+    assert models.alexnet().count_params() == 60_965_224  # two towers
+    assert models.alexnet(towers=1, lrn=False).count_params() == 62_378_344
+
+
+def test_alexnet_two_towers_split_conv2_conv4_conv5_and_add_lrn():
+    model = models.alexnet()
+    groups = {l.name: l.groups for l in model.layers if isinstance(l, keras.layers.Conv2D)}
+    assert groups == {"conv1": 1, "conv2": 2, "conv3": 1, "conv4": 2, "conv5": 2}
+    names = [layer.name for layer in model.layers]
+    # Section 3.5: LRN follows conv1 and conv2 (after ReLU), pooling follows LRN.
+    assert names[:8] == ["conv1", "lrn1", "pool1", "conv2", "lrn2", "pool2", "conv3", "conv4"]
+    lrn = model.get_layer("lrn1")
+    assert (lrn.depth_radius, lrn.bias, lrn.alpha, lrn.beta) == (2, 2.0, 1e-4, 0.75)
+    assert model.get_layer("drop6").rate == 0.5
+
+
+def test_alexnet_seed_variants():
+    assert models.alexnet_bn().count_params() == 46_793_482  # seed 001, printed
+    seed002 = models.alexnet_seed002()
+    assert seed002.get_layer("conv1").output.shape == (None, 54, 54, 96)
+    assert seed002.get_layer("fc8").units == 1000 and seed002.output_shape == (None, 100)
+    expected = (
+        conv_params(11, 3, 96) + conv_params(5, 96, 256) + conv_params(3, 256, 384)
+        + conv_params(3, 384, 384) + conv_params(3, 384, 256)
+        + dense_params(5 * 5 * 256, 4096) + dense_params(4096, 4096)
+        + dense_params(4096, 1000) + dense_params(1000, 100)
+    )
+    assert seed002.count_params() == expected
 
 
 def test_alexnet_count_by_arithmetic():
@@ -71,7 +96,10 @@ def test_alexnet_count_by_arithmetic():
         + dense_params(4096, 4096)
         + dense_params(4096, 1000)
     )
-    assert models.alexnet().count_params() == expected
+    assert models.alexnet(towers=1, lrn=False).count_params() == expected
+    # Two towers: conv2, conv4 and conv5 see half of their input maps.
+    saved = sum(k * k * (c // 2) * f for k, c, f in [(5, 96, 256), (3, 384, 384), (3, 384, 256)])
+    assert models.alexnet().count_params() == expected - saved
 
 
 def test_alexnet_shape_walk_from_seed_000():
@@ -219,20 +247,3 @@ def test_lenet5_rejects_bad_arguments(kwargs, argument):
 def test_other_builders_reject_bad_arguments(call, argument):
     with pytest.raises(ValueError, match=rf"`{argument}`.*Received: {argument}="):
         call()
-
-
-@pytest.mark.parametrize(
-    "builder, side",
-    [(models.lenet5, 32), (models.alexnet_small_bn, 32), (models.alexnet, 67),
-     (models.vgg16, 32)],
-)
-def test_every_trainable_weight_gets_a_gradient(builder, side):
-    model = builder(input_shape=(side, side, 3), classes=4)
-    x = np.random.default_rng(0).random((4, side, side, 3), dtype="float32")
-    y = np.arange(4)
-    with tf.GradientTape() as tape:
-        loss = keras.losses.sparse_categorical_crossentropy(y, model(x, training=True))
-    grads = tape.gradient(loss, model.trainable_weights)
-    for weight, grad in zip(model.trainable_weights, grads):
-        assert grad is not None, weight.path
-        assert np.any(grad.numpy() != 0), weight.path

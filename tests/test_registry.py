@@ -1,12 +1,16 @@
 """The model registry: names, building by name, and unknown names."""
 
+import keras
+import numpy as np
 import pytest
+import tensorflow as tf
 
 import cnn_course
 from cnn_course import build_model, list_models
 
 # The smallest input each family accepts (see the builders' docstrings).
-SMALL_SIDE = {"alexnet": 67}
+SMALL_SIDE = {"alexnet": 67, "alexnet_one_tower": 67, "alexnet_bn": 67,
+              "alexnet_seed002": 67, "googlenet_seed001": 63}
 
 
 def test_list_models_is_sorted_and_has_the_chapter_1_networks():
@@ -19,8 +23,30 @@ def test_list_models_is_sorted_and_has_the_chapter_1_networks():
 def test_every_registered_model_builds_on_a_small_input(name):
     side = SMALL_SIDE.get(name, 32)
     model = build_model(name, input_shape=(side, side, 3), classes=5)
-    assert model.output_shape == (None, 5)
+    # The seed-001 GoogLeNet never flattens: its Dense runs per position.
+    expected = (None, 1, 1, 5) if name == "googlenet_seed001" else (None, 5)
+    assert model.output_shape == expected
     assert model.count_params() > 0
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_every_trainable_weight_gets_a_gradient(name):
+    side = SMALL_SIDE.get(name, 32)
+    model = build_model(name, input_shape=(side, side, 3), classes=4)
+    x = np.random.default_rng(0).random((4, side, side, 3), dtype="float32")
+    with tf.GradientTape() as tape:
+        outputs = model(x, training=True)
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        weights = [np.random.default_rng(1).standard_normal(o.shape).astype("float32") for o in outputs]
+        loss = sum(keras.ops.mean(o * w) for o, w in zip(outputs, weights))
+    grads = tape.gradient(loss, model.trainable_weights)
+    for weight, grad in zip(model.trainable_weights, grads):
+        assert grad is not None, f"{name}: no gradient for {weight.path}"
+        assert np.all(np.isfinite(grad.numpy())), weight.path
+        # A bias right before BatchNorm is cancelled by it; any other weight
+        # must move.
+        if not weight.path.endswith("bias"):
+            assert np.any(grad.numpy() != 0), f"{name}: zero gradient for {weight.path}"
 
 
 @pytest.mark.parametrize("name", ["vgg-16", "VGG16", "", None, ["vgg16"]])

@@ -34,7 +34,7 @@ def test_adapter_is_scoped_even_when_drawing_fails():
 
 
 def test_layer_table_rows_and_totals():
-    model = models.alexnet()
+    model = models.alexnet(towers=1, lrn=False)
     table = viz.layer_table(model)
     assert [row[0] for row in table.rows] == [layer.name for layer in model.layers]
     assert table.total_params == model.count_params() == 62_378_344

@@ -1,25 +1,61 @@
 """The course's architectures and a registry to build them by name.
 
-Each family lives in its own module (:mod:`cnn_course.models.lenet`,
-:mod:`cnn_course.models.alexnet`, :mod:`cnn_course.models.vgg`); this
-package re-exports the builders and maps names to them.
+One module per family: :mod:`~cnn_course.models.lenet`,
+:mod:`~cnn_course.models.alexnet`, :mod:`~cnn_course.models.vgg`,
+:mod:`~cnn_course.models.nin`, :mod:`~cnn_course.models.googlenet`,
+:mod:`~cnn_course.models.resnet` (with SE-ResNet) and
+:mod:`~cnn_course.models.geron`. Most families come in two flavours: as the
+paper built it, and as a source notebook (``seed000`` to ``seed003``) coded
+it, so that the chapters can show both.
 """
 
 import functools
 
-from .alexnet import alexnet, alexnet_small_bn
-from .lenet import lenet5
-from .vgg import vgg, vgg16, vgg19
+from .alexnet import alexnet, alexnet_bn, alexnet_seed002, alexnet_small_bn
+from .geron import fashion_cnn
+from .googlenet import googlenet, googlenet_seed001
+from .lenet import lenet5, lenet5_paper, lenet5_seed002
+from .nin import network_in_network, nin_seed002
+from .resnet import resnet, resnet_seed001, resnet_small, se_resnet50
+from .vgg import vgg, vgg16, vgg16_seed002, vgg19
 
 _REGISTRY = {
+    # LeNet-5
     "lenet5": lenet5,
+    "lenet5_paper": lenet5_paper,
+    "lenet5_seed002": lenet5_seed002,
+    # AlexNet
     "alexnet": alexnet,
+    "alexnet_one_tower": functools.partial(
+        alexnet, towers=1, lrn=False, name="alexnet_one_tower"
+    ),
     "alexnet_small_bn": alexnet_small_bn,
+    "alexnet_bn": alexnet_bn,
+    "alexnet_seed002": alexnet_seed002,
+    # VGG
     "vgg11": functools.partial(vgg, "A", name="vgg11"),
+    "vgg11_lrn": functools.partial(vgg, "A-LRN", name="vgg11_lrn"),
     "vgg13": functools.partial(vgg, "B", name="vgg13"),
     "vgg16_c": functools.partial(vgg, "C", name="vgg16_c"),
     "vgg16": vgg16,
     "vgg19": vgg19,
+    "vgg16_seed002": vgg16_seed002,
+    # Network in Network
+    "nin": network_in_network,
+    "nin_seed002": nin_seed002,
+    # GoogLeNet
+    "googlenet": googlenet,
+    "googlenet_seed001": googlenet_seed001,
+    # ResNet and SENet
+    **{
+        f"resnet{depth}": functools.partial(resnet, depth)
+        for depth in (18, 34, 50, 101, 152)
+    },
+    "se_resnet50": se_resnet50,
+    "resnet_small": resnet_small,
+    "resnet_seed001": resnet_seed001,
+    # Geron's Fashion-MNIST CNN
+    "fashion_cnn": fashion_cnn,
 }
 
 
@@ -64,11 +100,25 @@ def build_model(name, **kwargs):
 
 __all__ = [
     "alexnet",
+    "alexnet_bn",
+    "alexnet_seed002",
     "alexnet_small_bn",
     "build_model",
+    "fashion_cnn",
+    "googlenet",
+    "googlenet_seed001",
     "lenet5",
+    "lenet5_paper",
+    "lenet5_seed002",
     "list_models",
+    "network_in_network",
+    "nin_seed002",
+    "resnet",
+    "resnet_seed001",
+    "resnet_small",
+    "se_resnet50",
     "vgg",
     "vgg16",
+    "vgg16_seed002",
     "vgg19",
 ]

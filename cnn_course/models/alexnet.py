@@ -1,4 +1,4 @@
-"""AlexNet (Krizhevsky, Sutskever and Hinton, 2012).
+"""AlexNet (Krizhevsky, Sutskever and Hinton, 2012) and the seeds' variants.
 
 A. Krizhevsky, I. Sutskever and G. E. Hinton, "ImageNet classification with
 deep convolutional neural networks", NIPS 2012, Section 3 and Figure 2.
@@ -8,15 +8,18 @@ import keras
 from keras import layers
 
 from .. import _checks
+from ..layers import LocalResponseNormalization
 
-#: The paper's five convolutional layers (Section 3.5), one tower. Each row
-#: is (name, filters, kernel, stride, padding, max-pool after it).
+#: The paper's five convolutional layers (Section 3.5). Each row is (name,
+#: filters, kernel, stride, padding, split between the two GPUs, LRN after
+#: it, 3x3/2 max-pool after it). "Split" layers see only the half of the
+#: previous layer's maps that lives on their GPU; the others see all maps.
 FEATURES = (
-    ("conv1", 96, 11, 4, "valid", True),
-    ("conv2", 256, 5, 1, "same", True),
-    ("conv3", 384, 3, 1, "same", False),
-    ("conv4", 384, 3, 1, "same", False),
-    ("conv5", 256, 3, 1, "same", True),
+    ("conv1", 96, 11, 4, "valid", False, True, True),
+    ("conv2", 256, 5, 1, "same", True, True, True),
+    ("conv3", 384, 3, 1, "same", False, False, False),
+    ("conv4", 384, 3, 1, "same", True, False, False),
+    ("conv5", 256, 3, 1, "same", True, False, True),
 )
 
 #: Hidden fully connected layers (fc6, fc7) before the classifier (fc8).
@@ -27,33 +30,81 @@ CLASSIFIER = (4096, 4096)
 ALEXNET_MIN_SIDE = 67
 
 
+def alexnet_lrn(name=None):
+    """Local response normalization with the paper's constants.
+
+    k = 2, n = 5 (``depth_radius=2``), alpha = 1e-4, beta = 0.75 (Section
+    3.3), as a :class:`~cnn_course.layers.LocalResponseNormalization`.
+
+    Example:
+        >>> from cnn_course.models.alexnet import alexnet_lrn
+        >>> alexnet_lrn().get_config()["depth_radius"]
+        2
+    """
+    return LocalResponseNormalization(
+        depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75, name=name
+    )
+
+
+def _add_features(model, towers, normalization, pool_padding="valid"):
+    """Append the five convolutions of :data:`FEATURES` to ``model``.
+
+    ``normalization`` is ``"lrn"`` (after conv1 and conv2, as in the paper),
+    ``"batchnorm"`` (after every convolution) or ``None``.
+    """
+    for index, (name, filters, kernel, stride, padding, split, lrn, pool) in enumerate(
+        FEATURES, start=1
+    ):
+        model.add(
+            layers.Conv2D(
+                filters, kernel, strides=stride, padding=padding,
+                groups=towers if split else 1, activation="relu", name=name,
+            )
+        )
+        if normalization == "lrn" and lrn:
+            model.add(alexnet_lrn(name=f"lrn{index}"))
+        elif normalization == "batchnorm":
+            model.add(layers.BatchNormalization(name=f"bn{index}"))
+        if pool:
+            model.add(layers.MaxPooling2D(3, strides=2, padding=pool_padding, name=f"pool{index}"))
+
+
 def alexnet(
     input_shape=(227, 227, 3),
     classes=1000,
+    towers=2,
+    lrn=True,
     dropout=0.5,
     classifier_activation="softmax",
     name="alexnet",
 ):
-    """AlexNet as the seed describes it: one tower, 227x227x3 input.
+    """AlexNet as the paper built it, or as one tower without LRN.
 
     conv1 96 11x11/4, 3x3/2 max-pool, conv2 256 5x5, 3x3/2 max-pool, conv3
     384 3x3, conv4 384 3x3, conv5 256 3x3, 3x3/2 max-pool, then fc6 4096,
-    fc7 4096 (each followed by dropout) and fc8 with ``classes`` units. The
-    pooling windows overlap (3x3 with stride 2), as in the paper. At
-    227x227x3 with 1000 classes the model has 62,378,344 parameters.
+    fc7 4096 (each followed by dropout 0.5) and fc8 with ``classes`` units.
+    The pooling windows overlap (3x3 with stride 2).
+
+    With the defaults this is the paper's network: two towers, i.e. conv2,
+    conv4 and conv5 are grouped convolutions (``groups=2``) that see only
+    their own GPU's half of the maps, and local response normalization
+    follows conv1 and conv2 (after the ReLU, before pooling). At 227x227x3
+    with 1000 classes it has 60,965,224 parameters. ``towers=1, lrn=False``
+    gives the single-tower network most courses build (62,378,344).
 
     The paper says 224x224 inputs, but 11x11 convolutions with stride 4 only
     give the 55x55 maps of its Figure 2 on 227x227 (``(227 - 11) / 4 + 1 =
     55``); 227 is what Caffe and most re-implementations use.
 
-    Deviations from the paper: the two GPU towers are merged into one
-    (conv2, conv4 and conv5 see all channels of the previous layer, which adds
-    about 1.4M parameters), and there is no local response normalization
-    after conv1 and conv2.
+    Deviations: the two towers share one device, and LRN runs over all 96
+    (or 256) maps at once, so at the boundary between the towers' halves it
+    mixes maps the paper kept on different GPUs.
 
     Args:
         input_shape: ``(height, width, channels)``; each side at least 67.
         classes: number of output units.
+        towers: 2 for the paper's split layers, 1 for a single tower.
+        lrn: add local response normalization after conv1 and conv2.
         dropout: dropout rate after fc6 and fc7 (the paper: 0.5).
         classifier_activation: activation of fc8, or ``None`` for logits.
         name: name of the model.
@@ -63,32 +114,76 @@ def alexnet(
 
     Example:
         >>> from cnn_course.models import alexnet
-        >>> model = alexnet()
-        >>> model.count_params()
+        >>> alexnet().count_params()
+        60965224
+        >>> alexnet(towers=1, lrn=False).count_params()
         62378344
-        >>> model.get_layer("conv1").output.shape
-        (None, 55, 55, 96)
     """
     _checks.image_shape(input_shape, ALEXNET_MIN_SIDE, "AlexNet")
     classes = _checks.positive_int(classes, "classes")
+    _checks.one_of(towers, "towers", (1, 2))
+    _checks.one_of(lrn, "lrn", (True, False))
     dropout = _checks.rate(dropout, "dropout")
     model = keras.Sequential([keras.Input(tuple(input_shape))], name=name)
-    for index, (layer, filters, kernel, stride, padding, pool) in enumerate(
-        FEATURES, start=1
-    ):
-        model.add(
-            layers.Conv2D(
-                filters, kernel, strides=stride, padding=padding,
-                activation="relu", name=layer,
-            )
-        )
-        if pool:
-            model.add(layers.MaxPooling2D(3, strides=2, name=f"pool{index}"))
+    _add_features(model, towers, "lrn" if lrn else None)
     model.add(layers.Flatten(name="flatten"))
     for index, units in enumerate(CLASSIFIER, start=6):
         model.add(layers.Dense(units, activation="relu", name=f"fc{index}"))
         model.add(layers.Dropout(dropout, name=f"drop{index}"))
     model.add(layers.Dense(classes, activation=classifier_activation, name="fc8"))
+    return model
+
+
+def alexnet_bn(input_shape=(224, 224, 3), classes=10, dropout=0.5, name="alexnet_bn"):
+    """The seed-001 AlexNet: BatchNorm after every convolution, 224x224x3.
+
+    The paper's single-tower layers with ``BatchNormalization`` after each
+    convolution's ReLU instead of LRN, 3x3/2 overlapping max-pooling, two
+    dense layers of 4096 units with dropout, and a softmax over ``classes``.
+    On 224x224 inputs conv1 gives 54x54 maps and the last pooling 5x5x256,
+    so fc6 has 6400 inputs; with 10 classes the model has 46,793,482
+    parameters, the figure the seed prints.
+
+    Example:
+        >>> from cnn_course.models import alexnet_bn
+        >>> alexnet_bn().count_params()
+        46793482
+    """
+    _checks.image_shape(input_shape, ALEXNET_MIN_SIDE, "AlexNet")
+    classes = _checks.positive_int(classes, "classes")
+    dropout = _checks.rate(dropout, "dropout")
+    model = keras.Sequential([keras.Input(tuple(input_shape))], name=name)
+    _add_features(model, 1, "batchnorm")
+    model.add(layers.Flatten(name="flatten"))
+    for index, units in enumerate(CLASSIFIER, start=6):
+        model.add(layers.Dense(units, activation="relu", name=f"fc{index}"))
+        model.add(layers.Dropout(dropout, name=f"drop{index}"))
+    model.add(layers.Dense(classes, activation="softmax", name="fc8"))
+    return model
+
+
+def alexnet_seed002(input_shape=(224, 224, 3), classes=100, name="alexnet_seed002"):
+    """The seed-002 ``AlexNet(224, 224, 3, 100)``: an extra 1000-unit layer.
+
+    One tower, no LRN, 224x224x3 input, and after fc6 and fc7 a third hidden
+    layer ``Dense(1000, activation="relu")`` with dropout before the
+    ``classes``-way softmax: the source kept ImageNet's 1000-way layer and
+    added its own classifier on top.
+
+    Example:
+        >>> from cnn_course.models import alexnet_seed002
+        >>> alexnet_seed002().get_layer("fc8").units
+        1000
+    """
+    _checks.image_shape(input_shape, ALEXNET_MIN_SIDE, "AlexNet")
+    classes = _checks.positive_int(classes, "classes")
+    model = keras.Sequential([keras.Input(tuple(input_shape))], name=name)
+    _add_features(model, 1, None)
+    model.add(layers.Flatten(name="flatten"))
+    for index, units in enumerate(CLASSIFIER + (1000,), start=6):
+        model.add(layers.Dense(units, activation="relu", name=f"fc{index}"))
+        model.add(layers.Dropout(0.5, name=f"drop{index}"))
+    model.add(layers.Dense(classes, activation="softmax", name="output"))
     return model
 
 
@@ -132,9 +227,7 @@ def alexnet_small_bn(
     classes = _checks.positive_int(classes, "classes")
     dropout = _checks.rate(dropout, "dropout")
     model = keras.Sequential([keras.Input(tuple(input_shape))], name=name)
-    for index, (layer, filters, kernel, stride, _, pool) in enumerate(
-        FEATURES, start=1
-    ):
+    for index, (layer, filters, kernel, stride, *_, pool) in enumerate(FEATURES, start=1):
         model.add(
             layers.Conv2D(filters, kernel, strides=stride, padding="same", name=layer)
         )

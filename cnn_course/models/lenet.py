@@ -5,9 +5,11 @@ applied to document recognition", Proc. IEEE 86(11), 1998, Section II.B.
 """
 
 import keras
+import numpy as np
 from keras import layers
 
 from .. import _checks
+from ..layers import ConnectionTableConv2D, RBFOutput, TrainableSubsampling, scaled_tanh
 
 #: Smallest input side LeNet-5 accepts. Two valid 5x5 convolutions and two
 #: 2x2 poolings need ``((side - 4) // 2 - 4) // 2 >= 1``, so side >= 16.
@@ -77,4 +79,125 @@ def lenet5(
             layers.Dense(classes, activation=classifier_activation, name="output"),
         ],
         name=name,
+    )
+
+
+#: Table I of the paper: ``LENET5_C3_TABLE[i][j]`` is 1 when C3 map ``j``
+#: reads S2 map ``i``. Maps 0-5 read three contiguous S2 maps, 6-11 four
+#: contiguous ones, 12-14 four non-contiguous ones and 15 all six: 60
+#: connections.
+LENET5_C3_TABLE = (
+    (1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 1),
+    (1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1),
+    (1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 1, 1),
+    (0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 0, 1, 1),
+    (0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 1, 0, 1),
+    (0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 1, 1),
+)
+
+#: The digits 0-9 in a 5x7 dot-matrix font, one row of five pixels per string.
+_DIGITS_5X7 = (
+    ("01110", "10001", "10011", "10101", "11001", "10001", "01110"),
+    ("00100", "01100", "00100", "00100", "00100", "00100", "01110"),
+    ("01110", "10001", "00001", "00010", "00100", "01000", "11111"),
+    ("11111", "00010", "00100", "00010", "00001", "10001", "01110"),
+    ("00010", "00110", "01010", "10010", "11111", "00010", "00010"),
+    ("11111", "10000", "11110", "00001", "00001", "10001", "01110"),
+    ("00110", "01000", "10000", "11110", "10001", "10001", "01110"),
+    ("11111", "00001", "00010", "00100", "01000", "01000", "01000"),
+    ("01110", "10001", "10001", "01110", "10001", "10001", "01110"),
+    ("01110", "10001", "10001", "01111", "00001", "00010", "01100"),
+)
+
+
+def lenet5_rbf_codes(classes=10, seed=0):
+    """Fixed +1/-1 codes of length 84 (7x12 bitmaps) for LeNet-5's RBF output.
+
+    The paper draws each class as a stylised 7x12 bitmap of its character.
+    For ten classes these are the digits 0-9, drawn from a 5x7 dot-matrix
+    font stretched to 12 rows with a one-pixel margin on each side; for any
+    other number of classes the codes are random +1/-1 vectors (seeded), as
+    the paper suggests for classes without a natural picture.
+
+    Example:
+        >>> from cnn_course.models.lenet import lenet5_rbf_codes
+        >>> codes = lenet5_rbf_codes()
+        >>> codes.shape, sorted(set(codes.ravel().tolist()))
+        ((10, 84), [-1.0, 1.0])
+    """
+    classes = _checks.positive_int(classes, "classes")
+    if classes != 10:
+        rng = np.random.default_rng(seed)
+        return rng.choice([-1.0, 1.0], size=(classes, 84)).astype("float32")
+    codes = np.full((10, 12, 7), -1.0, dtype="float32")
+    rows = (np.arange(10) * 7) // 10  # stretch 7 rows to 10
+    for digit, bitmap in enumerate(_DIGITS_5X7):
+        pixels = np.array([[int(c) for c in row] for row in bitmap], dtype=bool)
+        codes[digit, 1:11, 1:6][pixels[rows]] = 1.0
+    return codes.reshape(10, 84)
+
+
+def lenet5_paper(input_shape=(32, 32, 1), classes=10, name="lenet5_paper"):
+    """LeNet-5 as LeCun et al. (1998) built it: 60,000 trainable parameters.
+
+    C1 (6 maps, 5x5) - S2 (trainable subsampling) - C3 (16 maps, 5x5, partial
+    connections from the paper's Table I) - S4 (trainable subsampling) - C5
+    (120 maps, 5x5) - F6 (84 units) - output (Euclidean RBF units with fixed
+    codes). Every layer but the output uses the scaled tanh
+    ``1.7159 tanh(2x/3)``. Trainable parameters per layer: C1 156, S2 12,
+    C3 1,516, S4 32, C5 48,120, F6 10,164.
+
+    Deviations: the output returns minus the RBF distances, so it can be used
+    as logits with a cross-entropy loss (the paper trains with its own MAP
+    criterion, Eq. 9); the codes of the ten digits come from a 5x7 font
+    (:func:`lenet5_rbf_codes`), not the paper's hand-drawn bitmaps.
+
+    Args:
+        input_shape: ``(height, width, channels)``; each side at least 32,
+            the size C5 needs to reduce a 5x5 map to 1x1.
+        classes: number of output units.
+        name: name of the model.
+
+    Returns:
+        A ``keras.Sequential`` model.
+
+    Example:
+        >>> from cnn_course.models import lenet5_paper
+        >>> model = lenet5_paper()
+        >>> sum(int(w.numpy().size) for w in model.trainable_weights)
+        60000
+    """
+    _checks.image_shape(input_shape, 32, "the paper's LeNet-5")
+    classes = _checks.positive_int(classes, "classes")
+    return keras.Sequential(
+        [
+            keras.Input(tuple(input_shape)),
+            layers.Conv2D(6, 5, activation=scaled_tanh, name="c1"),
+            TrainableSubsampling(2, activation=scaled_tanh, name="s2"),
+            ConnectionTableConv2D(5, LENET5_C3_TABLE, activation=scaled_tanh, name="c3"),
+            TrainableSubsampling(2, activation=scaled_tanh, name="s4"),
+            layers.Conv2D(120, 5, activation=scaled_tanh, name="c5"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(84, activation=scaled_tanh, name="f6"),
+            RBFOutput(lenet5_rbf_codes(classes), name="output"),
+        ],
+        name=name,
+    )
+
+
+def lenet5_seed002(input_shape=(224, 224, 3), classes=100, name="lenet5_seed002"):
+    """The seed-002 ``LetNet(224, 224, 3, 100)``: tanh, max-pooling, 224x224x3.
+
+    :func:`lenet5` with ``activation="tanh"`` and ``pooling="max"``, on the
+    source's 224x224 colour input. The two pooling layers leave a 53x53x16
+    map, so C5 alone has 5,393,400 weights: LeNet's layer sizes were chosen
+    for 32x32 digits.
+
+    Example:
+        >>> from cnn_course.models import lenet5_seed002
+        >>> lenet5_seed002().get_layer("c5").count_params()
+        5393400
+    """
+    return lenet5(
+        input_shape, classes, activation="tanh", pooling="max", name=name
     )

@@ -8,12 +8,16 @@ import keras
 from keras import layers
 
 from .. import _checks
+from .alexnet import alexnet_lrn
 
 #: Table 1 of the paper, one column per configuration. An integer is a 3x3
 #: convolution with that many filters, ``(filters, 1)`` a 1x1 convolution
-#: (configuration C) and ``"M"`` a 2x2 max-pool with stride 2.
+#: (configuration C), ``"LRN"`` local response normalization (A-LRN) and
+#: ``"M"`` a 2x2 max-pool with stride 2.
 CONFIGS = {
     "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "A-LRN": [64, "LRN", "M", 128, "M", 256, 256, "M", 512, 512, "M",
+              512, 512, "M"],
     "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M",
           512, 512, "M"],
     "C": [64, 64, "M", 128, 128, "M", 256, 256, (256, 1), "M",
@@ -38,7 +42,8 @@ def vgg_features(config):
     ``block{b}_pool``. Every convolution is stride 1, ``same`` padding, ReLU.
 
     Args:
-        config: a key of :data:`CONFIGS` (``"A"`` to ``"E"``).
+        config: a key of :data:`CONFIGS` (``"A"`` to ``"E"``), or a list in
+            the same format.
 
     Returns:
         A list of Keras layers.
@@ -48,12 +53,17 @@ def vgg_features(config):
         >>> [layer.name for layer in vgg_features("A")][:3]
         ['block1_conv1', 'block1_pool', 'block2_conv1']
     """
-    _checks.one_of(config, "config", tuple(CONFIGS))
+    if isinstance(config, str):
+        _checks.one_of(config, "config", tuple(CONFIGS))
+        config = CONFIGS[config]
     features, block, conv = [], 1, 1
-    for entry in CONFIGS[config]:
+    for entry in config:
         if entry == "M":
             features.append(layers.MaxPooling2D(2, strides=2, name=f"block{block}_pool"))
             block, conv = block + 1, 1
+            continue
+        if entry == "LRN":
+            features.append(alexnet_lrn(name=f"block{block}_lrn"))
             continue
         filters, kernel = entry if isinstance(entry, tuple) else (entry, 3)
         features.append(
@@ -80,14 +90,14 @@ def vgg(
     the filters doubling from 64 to 512 block by block, then FC-4096,
     FC-4096 (each followed by dropout 0.5, as in the paper's Section 3.1)
     and FC-``classes``. Configuration D is VGG-16 (138,357,544 parameters at
-    224x224x3 with 1000 classes) and E is VGG-19.
-
-    Deviation from the paper: configuration A-LRN (A with local response
-    normalization after the first layer) is not built here.
+    224x224x3 with 1000 classes) and E is VGG-19. A-LRN adds AlexNet's
+    local response normalization after the first convolution; the paper
+    found it does not improve on A.
 
     Args:
-        config: ``"A"`` (VGG-11), ``"B"`` (VGG-13), ``"C"`` (VGG-16 with 1x1
-            convolutions), ``"D"`` (VGG-16) or ``"E"`` (VGG-19).
+        config: ``"A"`` (VGG-11), ``"A-LRN"``, ``"B"`` (VGG-13), ``"C"``
+            (VGG-16 with 1x1 convolutions), ``"D"`` (VGG-16) or ``"E"``
+            (VGG-19).
         input_shape: ``(height, width, channels)``; each side at least 32.
         classes: number of output units.
         dropout: dropout rate after the two hidden dense layers.
@@ -109,7 +119,7 @@ def vgg(
     dropout = _checks.rate(dropout, "dropout")
     model = keras.Sequential(
         [keras.Input(tuple(input_shape)), *vgg_features(config)],
-        name=name or f"vgg_{config.lower()}",
+        name=name or f"vgg_{config.lower().replace('-', '_')}",
     )
     model.add(layers.Flatten(name="flatten"))
     for index, units in enumerate(CLASSIFIER, start=1):
@@ -147,3 +157,37 @@ def vgg19(input_shape=(224, 224, 3), classes=1000, **kwargs):
     """
     kwargs.setdefault("name", "vgg19")
     return vgg("E", input_shape=input_shape, classes=classes, **kwargs)
+
+
+def vgg16_seed002(
+    input_shape=(224, 224, 3), classes=17, kernel_typo=True, name="vgg16_seed002"
+):
+    """The seed-002 ``VGG16Net``, typo included on request.
+
+    Configuration D with the source's changes: block2's first convolution
+    has a ``(3, 2)`` kernel (a typo for ``(3, 3)``: 49,280 parameters instead
+    of 73,856) when ``kernel_typo`` is true, and a third hidden layer
+    ``Dense(1000, activation="relu")`` with dropout sits before the output.
+    The source calls ``VGG16Net(224, 224, 3, 100)`` but its code ignores the
+    arguments and ends in a 17-way softmax, hence ``classes=17`` by default.
+
+    Example:
+        >>> from cnn_course.models import vgg16_seed002
+        >>> vgg16_seed002().get_layer("block2_conv1").kernel_size
+        (3, 2)
+    """
+    _checks.image_shape(input_shape, VGG_MIN_SIDE, "VGG configuration D")
+    classes = _checks.positive_int(classes, "classes")
+    _checks.one_of(kernel_typo, "kernel_typo", (True, False))
+    config = list(CONFIGS["D"])
+    if kernel_typo:
+        config[3] = (128, (3, 2))  # block2_conv1
+    model = keras.Sequential(
+        [keras.Input(tuple(input_shape)), *vgg_features(config)], name=name
+    )
+    model.add(layers.Flatten(name="flatten"))
+    for index, units in enumerate(CLASSIFIER + (1000,), start=1):
+        model.add(layers.Dense(units, activation="relu", name=f"fc{index}"))
+        model.add(layers.Dropout(0.5, name=f"dropout{index}"))
+    model.add(layers.Dense(classes, activation="softmax", name="predictions"))
+    return model

@@ -1,0 +1,475 @@
+"""Layers the classic papers used and Keras does not ship.
+
+Each is written with ``keras.ops`` (so it runs on any Keras 3 backend),
+returns its constructor arguments from ``get_config`` and is registered for
+``.keras`` saving under the package name ``cnn_course``.
+
+- :class:`LocalResponseNormalization`: AlexNet's LRN (Krizhevsky et al. 2012).
+- :class:`SpatialPyramidPooling`: SPP-net's fixed-length pooling (He et al.
+  2014).
+- :class:`SqueezeExcitation`: SENet's channel attention (Hu et al. 2018).
+- :class:`ConnectionTableConv2D`, :class:`TrainableSubsampling`,
+  :class:`RBFOutput` and :func:`scaled_tanh`: what LeNet-5 needs to be built
+  as in LeCun et al. (1998).
+"""
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+from . import _checks
+
+_register = keras.saving.register_keras_serializable(package="cnn_course")
+
+
+@_register
+def scaled_tanh(x):
+    """LeNet-5's squashing function, ``1.7159 * tanh(2/3 * x)``.
+
+    LeCun et al. (1998), Appendix A: the constants make ``f(1) = 1`` and
+    ``f(-1) = -1`` and keep the gain close to 1 where it matters.
+
+    Example:
+        >>> from cnn_course.layers import scaled_tanh
+        >>> round(float(scaled_tanh(1.0)), 3)
+        1.0
+    """
+    return 1.7159 * ops.tanh(2.0 / 3.0 * ops.convert_to_tensor(x))
+
+
+def _channel_window_sum(squares, depth_radius):
+    """Sum of ``squares`` over a window of ``2 * depth_radius + 1`` channels."""
+    channels = squares.shape[-1]
+    padded = ops.pad(
+        squares, [[0, 0]] * (len(squares.shape) - 1) + [[depth_radius, depth_radius]]
+    )
+    total = 0.0
+    for offset in range(2 * depth_radius + 1):
+        total = total + padded[..., offset : offset + channels]
+    return total
+
+
+@_register
+class LocalResponseNormalization(keras.layers.Layer):
+    """Local response normalization across channels (AlexNet, Section 3.3).
+
+    .. math::
+
+        b^i_{x,y} = a^i_{x,y} \\Big/ \\Big(k + \\alpha
+        \\sum_{j=\\max(0, i-n/2)}^{\\min(N-1, i+n/2)} (a^j_{x,y})^2\\Big)^\\beta
+
+    with the paper's constants ``k = 2``, ``n = 5`` (``depth_radius = 2``),
+    ``alpha = 1e-4`` and ``beta = 0.75`` as defaults. As in the paper and in
+    ``tf.nn.local_response_normalization``, ``alpha`` multiplies the sum;
+    Caffe and PyTorch divide it by ``n`` first, so their ``alpha`` is ``n``
+    times ours.
+
+    Args:
+        depth_radius: half-width ``n // 2`` of the channel window.
+        bias: ``k``.
+        alpha: ``alpha``.
+        beta: ``beta``.
+
+    Example:
+        >>> import numpy as np
+        >>> from cnn_course.layers import LocalResponseNormalization
+        >>> lrn = LocalResponseNormalization()
+        >>> x = np.ones((1, 1, 1, 3), "float32")
+        >>> np.round(np.asarray(lrn(x)), 4)  # 1 / (2 + 1e-4 * 3) ** 0.75
+        array([[[[0.5945, 0.5945, 0.5945]]]], dtype=float32)
+    """
+
+    def __init__(self, depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(depth_radius, bool) or not isinstance(depth_radius, int) or depth_radius < 0:
+            raise ValueError(
+                "`depth_radius` must be a non-negative integer. "
+                f"Received: depth_radius={depth_radius!r}"
+            )
+        self.depth_radius = depth_radius
+        self.bias = float(bias)
+        self.alpha = float(alpha)
+        self.beta = float(beta)
+
+    def call(self, inputs):
+        squares = ops.square(inputs)
+        window = _channel_window_sum(squares, self.depth_radius)
+        return inputs / ops.power(self.bias + self.alpha * window, self.beta)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "depth_radius": self.depth_radius,
+            "bias": self.bias,
+            "alpha": self.alpha,
+            "beta": self.beta,
+        }
+
+
+def spp_edges(size, bins):
+    """Start and end of each of ``bins`` pooling windows along a side.
+
+    Window ``i`` covers ``floor(i * size / bins)`` to
+    ``ceil((i + 1) * size / bins)``, as in SPP-net: windows tile the whole
+    side, may overlap by one pixel, and are never empty.
+
+    Example:
+        >>> from cnn_course.layers import spp_edges
+        >>> spp_edges(13, 4)
+        [(0, 4), (3, 7), (6, 10), (9, 13)]
+    """
+    return [
+        (math.floor(i * size / bins), math.ceil((i + 1) * size / bins))
+        for i in range(bins)
+    ]
+
+
+@_register
+class SpatialPyramidPooling(keras.layers.Layer):
+    """Spatial pyramid pooling (He et al., SPP-net, 2014), Section 2.3.
+
+    Max-pools the feature map over an ``n x n`` grid for each ``n`` in
+    ``bins`` and concatenates the results, so any input of shape
+    ``(height, width, channels)`` becomes a vector of length
+    ``channels * sum(n * n for n in bins)``. A model with an ``(None, None,
+    C)`` input can then take images of any size, as long as each side is at
+    least ``max(bins)``.
+
+    Args:
+        bins: grid sizes of the pyramid levels, e.g. ``(1, 2, 4)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from cnn_course.layers import SpatialPyramidPooling
+        >>> spp = SpatialPyramidPooling(bins=(1, 2, 4))
+        >>> tuple(spp(np.zeros((2, 13, 9, 256), "float32")).shape)
+        (2, 5376)
+    """
+
+    def __init__(self, bins=(1, 2, 4), **kwargs):
+        super().__init__(**kwargs)
+        try:
+            bins = tuple(bins)
+        except TypeError:
+            bins = None
+        if not bins or any(
+            isinstance(b, bool) or not isinstance(b, (int, np.integer)) or b < 1
+            for b in bins
+        ):
+            raise ValueError(
+                "`bins` must be a non-empty sequence of positive integers. "
+                f"Received: bins={bins!r}"
+            )
+        self.bins = tuple(int(b) for b in bins)
+
+    def _check_size(self, height, width):
+        smallest = max(self.bins)
+        for side in (height, width):
+            if side is not None and side < smallest:
+                raise ValueError(
+                    f"SpatialPyramidPooling with bins={self.bins} needs a feature "
+                    f"map of at least {smallest}x{smallest}. Received a map of "
+                    f"{height}x{width}; use smaller bins or a larger input."
+                )
+
+    def build(self, input_shape):
+        if len(input_shape) != 4:
+            raise ValueError(
+                "SpatialPyramidPooling expects (batch, height, width, channels) "
+                f"inputs. Received: input_shape={tuple(input_shape)}"
+            )
+        self._check_size(input_shape[1], input_shape[2])
+
+    def call(self, inputs):
+        height, width = inputs.shape[1], inputs.shape[2]
+        if height is not None and width is not None:
+            self._check_size(height, width)
+            return self._pool_static(inputs, height, width)
+        return self._pool_dynamic(inputs)
+
+    def _pool_static(self, inputs, height, width):
+        outputs = []
+        for n in self.bins:
+            for top, bottom in spp_edges(height, n):
+                for left, right in spp_edges(width, n):
+                    region = inputs[:, top:bottom, left:right, :]
+                    outputs.append(ops.max(region, axis=(1, 2)))
+        return ops.concatenate(outputs, axis=-1)
+
+    def _pool_dynamic(self, inputs):
+        shape = ops.shape(inputs)
+        height = ops.cast(shape[1], "float32")
+        width = ops.cast(shape[2], "float32")
+        outputs = []
+        for n in self.bins:
+            for i in range(n):
+                top = ops.cast(ops.floor(i * height / n), "int32")
+                bottom = ops.cast(ops.ceil((i + 1) * height / n), "int32")
+                for j in range(n):
+                    left = ops.cast(ops.floor(j * width / n), "int32")
+                    right = ops.cast(ops.ceil((j + 1) * width / n), "int32")
+                    region = inputs[:, top:bottom, left:right, :]
+                    outputs.append(ops.max(region, axis=(1, 2)))
+        return ops.concatenate(outputs, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[-1] * sum(n * n for n in self.bins))
+
+    def get_config(self):
+        return {**super().get_config(), "bins": list(self.bins)}
+
+
+@_register
+class SqueezeExcitation(keras.layers.Layer):
+    """Squeeze-and-excitation block (Hu, Shen and Sun, SENet, 2018), Fig. 2.
+
+    *Squeeze*: global average pooling gives one number per channel.
+    *Excitation*: a bottleneck of two dense layers (``C / ratio`` units with
+    ReLU, then ``C`` units with a sigmoid) turns them into channel weights in
+    (0, 1). The input is multiplied by these weights channel by channel.
+    Adds ``2 * C * C / ratio + C / ratio + C`` parameters.
+
+    Args:
+        ratio: reduction ratio ``r`` of the bottleneck (the paper: 16).
+
+    Example:
+        >>> import numpy as np
+        >>> from cnn_course.layers import SqueezeExcitation
+        >>> se = SqueezeExcitation(ratio=16)
+        >>> tuple(se(np.ones((1, 7, 7, 64), "float32")).shape)
+        (1, 7, 7, 64)
+        >>> se.count_params()  # 64*4 + 4 + 4*64 + 64
+        580
+    """
+
+    def __init__(self, ratio=16, **kwargs):
+        super().__init__(**kwargs)
+        self.ratio = _checks.positive_int(ratio, "ratio")
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        if channels is None or channels < self.ratio:
+            raise ValueError(
+                f"SqueezeExcitation needs at least `ratio` channels. Received "
+                f"{channels} channels with ratio={self.ratio}."
+            )
+        self.squeeze = keras.layers.Dense(
+            channels // self.ratio, activation="relu", name="squeeze"
+        )
+        self.excite = keras.layers.Dense(channels, activation="sigmoid", name="excite")
+        self.squeeze.build((input_shape[0], channels))
+        self.excite.build((input_shape[0], channels // self.ratio))
+
+    def call(self, inputs):
+        pooled = ops.mean(inputs, axis=(1, 2))
+        weights = self.excite(self.squeeze(pooled))
+        return inputs * weights[:, None, None, :]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "ratio": self.ratio}
+
+
+@_register
+class ConnectionTableConv2D(keras.layers.Layer):
+    """A valid, stride-1 convolution in which each output map sees chosen inputs.
+
+    LeNet-5's C3 (LeCun et al. 1998, Table I): each of the 16 maps is
+    computed from a subset of the 6 S2 maps, to break symmetry and to keep
+    the number of connections down. ``table[i][j]`` is true when output map
+    ``j`` reads input map ``i``. Only the connected kernels are weights, so
+    C3 has ``25 * 60 + 16 = 1,516`` parameters instead of 2,416.
+
+    Args:
+        kernel_size: side of the square kernel.
+        table: boolean matrix of shape ``(input maps, output maps)``.
+        activation: activation applied to the output.
+
+    Example:
+        >>> import numpy as np
+        >>> from cnn_course.layers import ConnectionTableConv2D
+        >>> from cnn_course.models.lenet import LENET5_C3_TABLE
+        >>> c3 = ConnectionTableConv2D(5, LENET5_C3_TABLE)
+        >>> tuple(c3(np.zeros((1, 14, 14, 6), "float32")).shape)
+        (1, 10, 10, 16)
+        >>> c3.count_params()
+        1516
+    """
+
+    def __init__(self, kernel_size, table, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.kernel_size = _checks.positive_int(kernel_size, "kernel_size")
+        mask = np.asarray(table, dtype=bool)
+        if mask.ndim != 2 or not mask.any(axis=0).all():
+            raise ValueError(
+                "`table` must be a boolean matrix (inputs x outputs) in which "
+                f"every output reads at least one input. Received: table={table!r}"
+            )
+        self.table = mask
+        self.activation = keras.activations.get(activation)
+        inputs, outputs = mask.shape
+        self.filters = outputs
+        # Column k of `expand` places connection k at its (input, output) slot.
+        rows, cols = np.nonzero(mask)
+        expand = np.zeros((len(rows), inputs * outputs), dtype="float32")
+        expand[np.arange(len(rows)), rows * outputs + cols] = 1.0
+        self._expand = expand
+
+    def build(self, input_shape):
+        if input_shape[-1] != self.table.shape[0]:
+            raise ValueError(
+                f"ConnectionTableConv2D's table has {self.table.shape[0]} input "
+                f"maps but the input has {input_shape[-1]} channels."
+            )
+        connections = int(self.table.sum())
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=(self.kernel_size * self.kernel_size, connections),
+            initializer=keras.initializers.VarianceScaling(
+                scale=1.0, mode="fan_avg", distribution="uniform"
+            ),
+        )
+        self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
+
+    def full_kernel(self):
+        """The equivalent dense kernel, zero where the table has no connection."""
+        k = self.kernel_size
+        inputs, outputs = self.table.shape
+        dense = ops.matmul(self.kernel, ops.convert_to_tensor(self._expand))
+        return ops.reshape(dense, (k, k, inputs, outputs))
+
+    def call(self, inputs):
+        outputs = ops.conv(inputs, self.full_kernel(), strides=1, padding="valid")
+        return self.activation(outputs + self.bias)
+
+    def compute_output_shape(self, input_shape):
+        k = self.kernel_size
+        height, width = input_shape[1], input_shape[2]
+        return (
+            input_shape[0],
+            None if height is None else height - k + 1,
+            None if width is None else width - k + 1,
+            self.filters,
+        )
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "kernel_size": self.kernel_size,
+            "table": self.table.astype(int).tolist(),
+            "activation": keras.activations.serialize(self.activation),
+        }
+
+
+@_register
+class TrainableSubsampling(keras.layers.Layer):
+    """LeNet-5's subsampling layer (S2, S4): a pooling with two weights per map.
+
+    "The four inputs to a unit in S2 are added, then multiplied by a
+    trainable coefficient, and added to a trainable bias. The result is
+    passed through a sigmoidal function" (LeCun et al. 1998, Section II.B).
+    Windows are ``pool_size x pool_size`` and do not overlap.
+
+    Args:
+        pool_size: side of the pooling window (the paper: 2).
+        activation: the sigmoidal function (the paper: :func:`scaled_tanh`).
+
+    Example:
+        >>> import numpy as np
+        >>> from cnn_course.layers import TrainableSubsampling
+        >>> s2 = TrainableSubsampling()
+        >>> tuple(s2(np.ones((1, 28, 28, 6), "float32")).shape)
+        (1, 14, 14, 6)
+        >>> s2.count_params()
+        12
+    """
+
+    def __init__(self, pool_size=2, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = _checks.positive_int(pool_size, "pool_size")
+        self.activation = keras.activations.get(activation)
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        self.coefficient = self.add_weight(
+            name="coefficient", shape=(channels,), initializer="ones"
+        )
+        self.bias = self.add_weight(name="bias", shape=(channels,), initializer="zeros")
+
+    def call(self, inputs):
+        p = self.pool_size
+        window_sum = ops.average_pool(inputs, p, strides=p, padding="valid") * (p * p)
+        return self.activation(window_sum * self.coefficient + self.bias)
+
+    def compute_output_shape(self, input_shape):
+        p = self.pool_size
+        sides = [None if s is None else s // p for s in input_shape[1:3]]
+        return (input_shape[0], *sides, input_shape[3])
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "pool_size": self.pool_size,
+            "activation": keras.activations.serialize(self.activation),
+        }
+
+
+@_register
+class RBFOutput(keras.layers.Layer):
+    """Euclidean radial basis function units with fixed codes (LeNet-5's output).
+
+    Output unit ``i`` computes ``y_i = sum_j (x_j - w_ij)^2``, the squared
+    distance between the input and a fixed code ``w_i`` of +1/-1 values
+    (LeCun et al. 1998, Section II.B). The codes are not trained. This layer
+    returns ``-y_i``, so that the best match has the largest score and the
+    output can be used as logits with a cross-entropy loss, which is close
+    to the paper's MAP criterion (its Eq. 9).
+
+    Args:
+        codes: array of shape ``(classes, inputs)`` with the fixed codes.
+
+    Example:
+        >>> import numpy as np
+        >>> from cnn_course.layers import RBFOutput
+        >>> rbf = RBFOutput(np.array([[1, -1], [1, 1]]))
+        >>> np.asarray(rbf(np.array([[0.5, 1.0]], "float32")))
+        array([[-4.25, -0.25]], dtype=float32)
+    """
+
+    def __init__(self, codes, **kwargs):
+        super().__init__(**kwargs)
+        self.codes = np.asarray(codes, dtype="float32")
+        if self.codes.ndim != 2:
+            raise ValueError(
+                "`codes` must be a matrix of shape (classes, inputs). "
+                f"Received an array of shape {self.codes.shape}"
+            )
+
+    def build(self, input_shape):
+        if input_shape[-1] != self.codes.shape[1]:
+            raise ValueError(
+                f"RBFOutput codes have length {self.codes.shape[1]} but the input "
+                f"has {input_shape[-1]} features."
+            )
+
+    def call(self, inputs):
+        codes = ops.convert_to_tensor(self.codes)
+        distances = (
+            ops.sum(ops.square(inputs), axis=-1, keepdims=True)
+            - 2.0 * ops.matmul(inputs, ops.transpose(codes))
+            + ops.sum(ops.square(codes), axis=-1)
+        )
+        return -distances
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.codes.shape[0])
+
+    def get_config(self):
+        return {**super().get_config(), "codes": self.codes.tolist()}

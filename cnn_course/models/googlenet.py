@@ -1,0 +1,206 @@
+"""GoogLeNet / Inception v1 (Szegedy et al., 2014) and the seed-001 version.
+
+C. Szegedy, W. Liu, Y. Jia, P. Sermanet, S. Reed, D. Anguelov, D. Erhan,
+V. Vanhoucke and A. Rabinovich, "Going deeper with convolutions", CVPR 2015
+(arXiv:1409.4842), Table 1 and Section 5.
+"""
+
+import keras
+from keras import layers
+
+from .. import _checks
+from .alexnet import alexnet_lrn
+
+#: Table 1 of the paper: the width of each inception module's towers, in the
+#: table's column order (#1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool
+#: proj).
+INCEPTION = {
+    "3a": (64, 96, 128, 16, 32, 32),
+    "3b": (128, 128, 192, 32, 96, 64),
+    "4a": (192, 96, 208, 16, 48, 64),
+    "4b": (160, 112, 224, 24, 64, 64),
+    "4c": (128, 128, 256, 24, 64, 64),
+    "4d": (112, 144, 288, 32, 64, 64),
+    "4e": (256, 160, 320, 32, 128, 128),
+    "5a": (256, 160, 320, 32, 128, 128),
+    "5b": (384, 192, 384, 48, 128, 128),
+}
+
+#: The order of Table 1's rows after the stem: modules, and ``"M"`` for a
+#: 3x3/2 max-pool.
+LAYOUT = ("3a", "3b", "M", "4a", "4b", "4c", "4d", "4e", "M", "5a", "5b")
+
+#: Modules whose output feeds an auxiliary classifier (Section 5).
+AUXILIARY_AFTER = ("4a", "4d")
+
+
+def inception_module(x, c1, c3_reduce, c3, c5_reduce, c5, pool_proj, name="inception"):
+    """An inception module: four towers side by side, concatenated.
+
+    1. a 1x1 convolution (``c1`` filters);
+    2. a 1x1 convolution to ``c3_reduce`` channels, then a 3x3 (``c3``);
+    3. a 1x1 convolution to ``c5_reduce`` channels, then a 5x5 (``c5``);
+    4. a 3x3 max-pool with stride 1, then a 1x1 convolution (``pool_proj``).
+
+    Every convolution is ``same``-padded with a ReLU, so all towers keep the
+    input's height and width and their outputs stack along the channels:
+    ``c1 + c3 + c5 + pool_proj`` channels. The 1x1 "reduce" convolutions
+    make the 3x3 and 5x5 convolutions affordable.
+
+    Args:
+        x: input tensor.
+        c1, c3_reduce, c3, c5_reduce, c5, pool_proj: tower widths, the
+            columns of the paper's Table 1.
+        name: prefix of the layer names, e.g. ``"inception_3a"``.
+
+    Returns:
+        The concatenated output tensor.
+
+    Example:
+        >>> import keras
+        >>> from cnn_course.models.googlenet import inception_module
+        >>> x = keras.Input((28, 28, 192))
+        >>> inception_module(x, 64, 96, 128, 16, 32, 32).shape
+        (None, 28, 28, 256)
+    """
+    def conv(tensor, filters, kernel, suffix):
+        filters = _checks.positive_int(filters, "widths")
+        return layers.Conv2D(
+            filters, kernel, padding="same", activation="relu", name=f"{name}_{suffix}"
+        )(tensor)
+
+    tower1 = conv(x, c1, 1, "1x1")
+    tower2 = conv(conv(x, c3_reduce, 1, "3x3_reduce"), c3, 3, "3x3")
+    tower3 = conv(conv(x, c5_reduce, 1, "5x5_reduce"), c5, 5, "5x5")
+    pooled = layers.MaxPooling2D(3, strides=1, padding="same", name=f"{name}_pool")(x)
+    tower4 = conv(pooled, pool_proj, 1, "pool_proj")
+    return layers.Concatenate(name=f"{name}_output")([tower1, tower2, tower3, tower4])
+
+
+def _auxiliary_classifier(x, classes, name):
+    """Section 5: 5x5/3 average pool, 1x1 conv 128, FC 1024, dropout 0.7."""
+    x = layers.AveragePooling2D(5, strides=3, name=f"{name}_pool")(x)
+    x = layers.Conv2D(128, 1, activation="relu", name=f"{name}_conv")(x)
+    x = layers.Flatten(name=f"{name}_flatten")(x)
+    x = layers.Dense(1024, activation="relu", name=f"{name}_fc")(x)
+    x = layers.Dropout(0.7, name=f"{name}_dropout")(x)
+    return layers.Dense(classes, activation="softmax", name=f"{name}_classifier")(x)
+
+
+def googlenet(
+    input_shape=(224, 224, 3),
+    classes=1000,
+    auxiliary_classifiers=False,
+    dropout=0.4,
+    name="googlenet",
+):
+    """GoogLeNet as in Table 1 of the paper.
+
+    Stem: conv 7x7/2 (64), max-pool 3x3/2, LRN, conv 1x1 (64), conv 3x3
+    (192), LRN, max-pool 3x3/2. Then inception modules 3a-3b, max-pool,
+    4a-4e, max-pool, 5a-5b (widths in :data:`INCEPTION`), global average
+    pooling (7x7 at 224x224), dropout 0.4 and a linear layer with softmax.
+    About 6.8M parameters without the auxiliary classifiers.
+
+    With ``auxiliary_classifiers=True`` the model has three outputs, the
+    main classifier and the classifiers attached to 4a and 4d; the paper
+    adds their losses with weight 0.3 during training and drops them at
+    inference.
+
+    Deviations: every pooling is ``same``-padded (the paper's Caffe model
+    rounds up, which gives the same sizes: 112 -> 56 -> 28 -> 14 -> 7), and
+    the final 7x7 average pool is a global one, so other input sizes work.
+
+    Args:
+        input_shape: ``(height, width, channels)``; each side at least 32
+            (at least 65 with the auxiliary classifiers, whose 5x5 pooling
+            needs a 5x5 map at 4a).
+        classes: number of output units.
+        auxiliary_classifiers: add the two auxiliary outputs.
+        dropout: dropout rate before the classifier.
+        name: name of the model.
+
+    Returns:
+        A functional ``keras.Model``.
+
+    Example:
+        >>> from cnn_course.models import googlenet
+        >>> model = googlenet()
+        >>> model.get_layer("inception_3a_output").output.shape
+        (None, 28, 28, 256)
+        >>> model.get_layer("inception_5b_output").output.shape
+        (None, 7, 7, 1024)
+    """
+    _checks.one_of(auxiliary_classifiers, "auxiliary_classifiers", (True, False))
+    min_side = 65 if auxiliary_classifiers else 32
+    _checks.image_shape(input_shape, min_side, "GoogLeNet")
+    classes = _checks.positive_int(classes, "classes")
+    dropout = _checks.rate(dropout, "dropout")
+
+    inputs = keras.Input(tuple(input_shape), name="image")
+    x = layers.Conv2D(64, 7, strides=2, padding="same", activation="relu", name="conv1")(inputs)
+    x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)
+    x = alexnet_lrn(name="lrn1")(x)
+    x = layers.Conv2D(64, 1, activation="relu", name="conv2_reduce")(x)
+    x = layers.Conv2D(192, 3, padding="same", activation="relu", name="conv2")(x)
+    x = alexnet_lrn(name="lrn2")(x)
+    x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool2")(x)
+
+    auxiliary, pools = [], 3
+    for entry in LAYOUT:
+        if entry == "M":
+            x = layers.MaxPooling2D(3, strides=2, padding="same", name=f"pool{pools}")(x)
+            pools += 1
+            continue
+        x = inception_module(x, *INCEPTION[entry], name=f"inception_{entry}")
+        if auxiliary_classifiers and entry in AUXILIARY_AFTER:
+            auxiliary.append(_auxiliary_classifier(x, classes, f"aux_{entry}"))
+
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="classifier")(x)
+    return keras.Model(inputs, [outputs, *auxiliary] if auxiliary else outputs, name=name)
+
+
+def googlenet_seed001(input_shape=(224, 224, 3), classes=10, name="googlenet_seed001"):
+    """The seed-001 Inception v1, bugs included, to show what they do.
+
+    The seed's code has the paper's nine modules but:
+
+    - its second stem convolution is applied to the *input* (``(xin)``
+      instead of ``(x)``), so the 7x7/2 convolution and the first pooling are
+      cut off from the model and the modules run at 111x111 instead of 28x28;
+    - the stem convolutions have no activation and there is no LRN;
+    - its poolings are ``valid``, so sizes are 111, 55, 27 and not 28, 14, 7;
+    - the 7x7 average pooling is never flattened, so ``Dense`` is applied at
+      every position of a 21x21 map and the output has shape
+      ``(None, 21, 21, classes)``.
+
+    With 10 classes it has 5,864,762 parameters, the figure the seed prints.
+
+    Example:
+        >>> from cnn_course.models import googlenet_seed001
+        >>> model = googlenet_seed001()
+        >>> model.output_shape
+        (None, 21, 21, 10)
+        >>> model.count_params()
+        5864762
+    """
+    _checks.image_shape(input_shape, 63, "the seed-001 GoogLeNet")
+    classes = _checks.positive_int(classes, "classes")
+    inputs = keras.Input(tuple(input_shape), name="image")
+    x = layers.Conv2D(64, 7, strides=2, padding="same", name="conv1")(inputs)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)  # never used: see below
+    x = layers.Conv2D(192, 3, strides=1, padding="same", name="conv2")(inputs)  # the bug
+    x = layers.MaxPooling2D(3, strides=2, name="pool2")(x)
+    pools = 3
+    for entry in LAYOUT:
+        if entry == "M":
+            x = layers.MaxPooling2D(3, strides=2, name=f"pool{pools}")(x)
+            pools += 1
+            continue
+        x = inception_module(x, *INCEPTION[entry], name=f"inception_{entry}")
+    x = layers.AveragePooling2D(7, strides=1, name="avg_pool")(x)
+    x = layers.Dropout(0.4, name="dropout")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="classifier")(x)
+    return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,162 @@
+"""Network in Network (Lin, Chen and Yan, 2014).
+
+M. Lin, Q. Chen and S. Yan, "Network In Network", ICLR 2014
+(arXiv:1312.4400). An *mlpconv* layer slides a small multilayer perceptron
+over the image: a k x k convolution followed by 1x1 convolutions, each with a
+ReLU. The last mlpconv outputs one map per class and *global average
+pooling* turns each map into a class score, with no fully connected layer.
+"""
+
+import keras
+from keras import layers
+
+from .. import _checks
+
+#: The authors' CIFAR-10 network (their released Caffe model): one row per
+#: mlpconv block, (kernel, widths of its three convolutions, pooling after
+#: it, dropout after it). ``None`` as the last width means "one map per
+#: class".
+NIN_CIFAR10 = (
+    (5, (192, 160, 96), "max", 0.5),
+    (5, (192, 192, 192), "avg", 0.5),
+    (3, (192, 192, None), None, 0.0),
+)
+
+#: The seed-002 ``NIN``: three identical 5x5 blocks with BatchNorm, 3x3/2
+#: max-pooling and dropout 0.2 after each.
+NIN_SEED002 = (
+    (5, (192, 192, 96), "max", 0.2),
+    (5, (192, 192, 96), "max", 0.2),
+    (5, (192, 192, None), "max", 0.2),
+)
+
+_POOLS = {"max": layers.MaxPooling2D, "avg": layers.AveragePooling2D}
+
+
+def mlpconv(kernel_size, widths, batchnorm=False, weight_decay=None, name="mlpconv"):
+    """One mlpconv block: a ``kernel_size`` convolution and two 1x1 ones.
+
+    Each convolution is ``same``-padded and followed by a ReLU (and, with
+    ``batchnorm``, by ``BatchNormalization`` before the ReLU, as in the seed).
+    The 1x1 convolutions are the "micro network": a two-layer perceptron
+    applied at every pixel, across channels.
+
+    Args:
+        kernel_size: side of the first convolution.
+        widths: number of filters of the three convolutions.
+        batchnorm: insert ``BatchNormalization`` after each convolution.
+        weight_decay: L2 factor for the kernels, or ``None``.
+        name: prefix of the layer names.
+
+    Returns:
+        A list of Keras layers.
+
+    Example:
+        >>> from cnn_course.models.nin import mlpconv
+        >>> [layer.name for layer in mlpconv(5, (192, 160, 96), name="block1")][:2]
+        ['block1_conv', 'block1_relu']
+    """
+    widths = [_checks.positive_int(w, "widths") for w in widths]
+    regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
+    block = []
+    for index, (kernel, filters) in enumerate(zip((kernel_size, 1, 1), widths)):
+        suffix = "conv" if index == 0 else f"cccp{index}"
+        block.append(
+            layers.Conv2D(
+                filters, kernel, padding="same", kernel_regularizer=regularizer,
+                kernel_initializer="he_normal" if batchnorm else "glorot_uniform",
+                name=f"{name}_{suffix}",
+            )
+        )
+        if batchnorm:
+            block.append(layers.BatchNormalization(name=f"{name}_{suffix}_bn"))
+        relu = "relu" if index == 0 else f"{suffix}_relu"
+        block.append(layers.ReLU(name=f"{name}_{relu}"))
+    return block
+
+
+def network_in_network(
+    blocks=NIN_CIFAR10,
+    input_shape=(32, 32, 3),
+    classes=10,
+    head="gap",
+    head_dropout=0.0,
+    batchnorm=False,
+    weight_decay=None,
+    name="nin",
+):
+    """A Network in Network: mlpconv blocks and a global-average-pooling head.
+
+    With the defaults this is the authors' CIFAR-10 model (966,986
+    parameters): three mlpconv blocks, 3x3/2 pooling and dropout 0.5 between
+    them, the last 1x1 convolution producing one map per class, then global
+    average pooling and a softmax.
+
+    ``head="fc"`` keeps the same body and replaces global average pooling by
+    ``Flatten`` and a fully connected softmax layer (with ``head_dropout``
+    before it), the comparison of the paper's Table 2 and Chapter 3.
+
+    Deviation: pooling uses ``same`` padding, which matches Caffe's
+    ceil-mode output sizes (32 -> 16 -> 8).
+
+    Args:
+        blocks: rows of (kernel, widths, pooling, dropout), e.g.
+            :data:`NIN_CIFAR10` or :data:`NIN_SEED002`.
+        input_shape: ``(height, width, channels)``.
+        classes: number of classes.
+        head: ``"gap"`` (global average pooling) or ``"fc"``.
+        head_dropout: dropout before the fully connected head.
+        batchnorm: BatchNorm after every convolution (the seed's choice).
+        weight_decay: L2 factor on the kernels (the seed: 1e-6).
+        name: name of the model.
+
+    Returns:
+        A ``keras.Sequential`` model.
+
+    Example:
+        >>> from cnn_course.models import network_in_network
+        >>> network_in_network().count_params()
+        966986
+        >>> network_in_network(head="fc").output_shape
+        (None, 10)
+    """
+    _checks.image_shape(input_shape, 2 ** sum(1 for b in blocks if b[2]), "Network in Network")
+    classes = _checks.positive_int(classes, "classes")
+    _checks.one_of(head, "head", ("gap", "fc"))
+    head_dropout = _checks.rate(head_dropout, "head_dropout")
+    model = keras.Sequential([keras.Input(tuple(input_shape))], name=name)
+    for index, (kernel, widths, pool, dropout) in enumerate(blocks, start=1):
+        widths = [classes if w is None else w for w in widths]
+        for layer in mlpconv(kernel, widths, batchnorm, weight_decay, name=f"block{index}"):
+            model.add(layer)
+        if pool:
+            _checks.one_of(pool, "pooling", tuple(_POOLS))
+            model.add(_POOLS[pool](3, strides=2, padding="same", name=f"block{index}_pool"))
+        if dropout:
+            model.add(layers.Dropout(dropout, name=f"block{index}_dropout"))
+    if head == "gap":
+        model.add(layers.GlobalAveragePooling2D(name="gap"))
+        model.add(layers.Activation("softmax", name="softmax"))
+    else:
+        model.add(layers.Flatten(name="flatten"))
+        if head_dropout:
+            model.add(layers.Dropout(head_dropout, name="head_dropout"))
+        model.add(layers.Dense(classes, activation="softmax", name="fc"))
+    return model
+
+
+def nin_seed002(input_shape=(224, 224, 3), classes=100, name="nin_seed002"):
+    """The seed-002 ``NIN(224, 224, 3, 100)``: BatchNorm, L2 1e-6, He init.
+
+    Three 5x5 mlpconv blocks (:data:`NIN_SEED002`) with BatchNorm after each
+    convolution, 3x3/2 max-pooling and dropout 0.2, global average pooling
+    and a softmax.
+
+    Example:
+        >>> from cnn_course.models import nin_seed002
+        >>> nin_seed002().layers[0].count_params()  # 5*5*3*192 + 192
+        14592
+    """
+    return network_in_network(
+        NIN_SEED002, input_shape, classes, batchnorm=True, weight_decay=1e-6, name=name
+    )

@@ -1,0 +1,234 @@
+"""Custom layers against independent NumPy implementations, and saving."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from cnn_course import layers as L
+from cnn_course.models.lenet import LENET5_C3_TABLE
+
+RNG = np.random.default_rng(1998)
+
+
+def random(*shape):
+    return RNG.standard_normal(shape).astype("float32")
+
+
+# ------------------------------------------------------------------ references
+
+
+def lrn_reference(a, n, k, alpha, beta):
+    """AlexNet Section 3.3, written as the paper's sum over channel indices."""
+    channels = a.shape[-1]
+    out = np.empty_like(a)
+    for i in range(channels):
+        lo, hi = max(0, i - n // 2), min(channels - 1, i + n // 2)
+        s = np.sum(a[..., lo : hi + 1] ** 2, axis=-1)
+        out[..., i] = a[..., i] / (k + alpha * s) ** beta
+    return out
+
+
+def spp_reference(x, bins):
+    """SPP-net Section 2.3: window i spans floor(i*a/n) to ceil((i+1)*a/n)."""
+    _, h, w, _ = x.shape
+    pooled = []
+    for n in bins:
+        for i in range(n):
+            for j in range(n):
+                top, bottom = math.floor(i * h / n), math.ceil((i + 1) * h / n)
+                left, right = math.floor(j * w / n), math.ceil((j + 1) * w / n)
+                pooled.append(x[:, top:bottom, left:right, :].max(axis=(1, 2)))
+    return np.concatenate(pooled, axis=-1)
+
+
+def conv_reference(x, kernel, bias):
+    """Valid, stride-1 convolution by explicit loops."""
+    batch, h, w, _ = x.shape
+    k, _, _, out_channels = kernel.shape
+    out = np.zeros((batch, h - k + 1, w - k + 1, out_channels), "float64")
+    for r in range(h - k + 1):
+        for c in range(w - k + 1):
+            patch = x[:, r : r + k, c : c + k, :]
+            out[:, r, c, :] = np.tensordot(patch, kernel, axes=([1, 2, 3], [0, 1, 2]))
+    return out + bias
+
+
+# ------------------------------------------------------------------------- LRN
+
+
+def test_lrn_matches_the_paper_formula_and_tensorflow():
+    x = random(2, 5, 5, 12) * 10
+    layer = L.LocalResponseNormalization(depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75)
+    ours = np.asarray(layer(x))
+    np.testing.assert_allclose(ours, lrn_reference(x, 5, 2.0, 1e-4, 0.75), rtol=1e-5)
+    tf_lrn = tf.nn.local_response_normalization(x, depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75)
+    np.testing.assert_allclose(ours, tf_lrn.numpy(), rtol=1e-5)
+
+
+def test_lrn_with_strong_alpha_actually_normalizes():
+    x = np.full((1, 1, 1, 5), 3.0, "float32")
+    out = np.asarray(L.LocalResponseNormalization(depth_radius=1, bias=1.0, alpha=1.0, beta=1.0)(x))
+    # Edge channels see 2 neighbours' squares (18), inner ones 3 (27).
+    np.testing.assert_allclose(out[0, 0, 0], [3 / 19, 3 / 28, 3 / 28, 3 / 28, 3 / 19], rtol=1e-6)
+
+
+# ------------------------------------------------------------------------- SPP
+
+
+@pytest.mark.parametrize("size", [(224, 224), (164, 164), (13, 9), (4, 4), (7, 30)])
+def test_spp_matches_reference_and_has_fixed_length(size):
+    x = random(2, *size, 3)
+    out = np.asarray(L.SpatialPyramidPooling((1, 2, 4))(x))
+    assert out.shape == (2, 3 * (1 + 4 + 16))
+    np.testing.assert_allclose(out, spp_reference(x, (1, 2, 4)))
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 13, 100])
+@pytest.mark.parametrize("bins", [1, 2, 3, 4, 6])
+def test_spp_windows_are_never_empty_and_cover_the_side(size, bins):
+    if size < bins:
+        return
+    edges = L.spp_edges(size, bins)
+    assert all(end > start for start, end in edges)
+    assert edges[0][0] == 0 and edges[-1][1] == size
+    assert all(nxt[0] <= cur[1] for cur, nxt in zip(edges, edges[1:]))
+
+
+def test_spp_model_takes_images_of_several_sizes():
+    inputs = keras.Input((None, None, 3))
+    features = keras.layers.Conv2D(8, 3, padding="same")(inputs)
+    pooled = L.SpatialPyramidPooling((1, 2, 4))(features)
+    model = keras.Model(inputs, keras.layers.Dense(5)(pooled))
+    assert model.output_shape == (None, 5)
+    for size in [(32, 32), (45, 29), (8, 60)]:
+        x = random(3, *size, 3)
+        assert model.predict(x, verbose=0).shape == (3, 5)
+        expected = spp_reference(np.asarray(model.layers[1](x)), (1, 2, 4))
+        np.testing.assert_allclose(np.asarray(model.layers[2](model.layers[1](x))), expected, rtol=1e-6)
+
+
+def test_spp_rejects_maps_smaller_than_the_largest_bin():
+    with pytest.raises(ValueError, match=r"at least 4x4"):
+        L.SpatialPyramidPooling((1, 2, 4))(random(1, 3, 8, 2))
+    with pytest.raises(ValueError, match=r"`bins`"):
+        L.SpatialPyramidPooling((1, 0))
+
+
+# -------------------------------------------------------------------------- SE
+
+
+def test_squeeze_excitation_matches_reference():
+    x = random(2, 6, 5, 32)
+    se = L.SqueezeExcitation(ratio=8)
+    out = np.asarray(se(x))
+    w1, b1 = (np.asarray(v) for v in se.squeeze.weights)
+    w2, b2 = (np.asarray(v) for v in se.excite.weights)
+    squeezed = x.mean(axis=(1, 2))
+    hidden = np.maximum(squeezed @ w1 + b1, 0)
+    scale = 1 / (1 + np.exp(-(hidden @ w2 + b2)))
+    np.testing.assert_allclose(out, x * scale[:, None, None, :], rtol=1e-5, atol=1e-6)
+    assert se.count_params() == 32 * 4 + 4 + 4 * 32 + 32
+
+
+def test_squeeze_excitation_needs_enough_channels():
+    with pytest.raises(ValueError, match="ratio"):
+        L.SqueezeExcitation(ratio=16)(random(1, 4, 4, 8))
+    with pytest.raises(ValueError, match="`ratio`"):
+        L.SqueezeExcitation(ratio=0)
+
+
+# --------------------------------------------------------------- LeNet layers
+
+
+def test_connection_table_conv_equals_a_masked_convolution():
+    layer = L.ConnectionTableConv2D(5, LENET5_C3_TABLE)
+    x = random(2, 14, 14, 6)
+    out = np.asarray(layer(x))
+    kernel = np.asarray(layer.full_kernel())
+    table = np.array(LENET5_C3_TABLE, bool)
+    assert np.all(kernel[:, :, ~table] == 0)
+    # Every weight appears exactly once in the dense kernel.
+    np.testing.assert_array_equal(
+        np.sort(kernel[:, :, table].ravel()), np.sort(np.asarray(layer.kernel).ravel())
+    )
+    expected = conv_reference(x, kernel, np.asarray(layer.bias))
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
+    assert layer.count_params() == 25 * 60 + 16
+
+
+def test_connection_table_output_map_j_depends_on_input_map_i_iff_connected():
+    layer = L.ConnectionTableConv2D(5, LENET5_C3_TABLE)
+    x = random(1, 14, 14, 6)
+    base = np.asarray(layer(x))
+    for i in range(6):
+        changed = x.copy()
+        changed[..., i] += 1.0
+        moved = np.abs(np.asarray(layer(changed)) - base).max(axis=(0, 1, 2)) > 1e-6
+        assert moved.tolist() == [bool(v) for v in LENET5_C3_TABLE[i]]
+
+
+def test_connection_table_is_validated():
+    with pytest.raises(ValueError, match="`table`"):
+        L.ConnectionTableConv2D(5, [[1, 0], [1, 0]])  # output 1 reads nothing
+
+
+def test_trainable_subsampling_matches_reference():
+    layer = L.TrainableSubsampling(2, activation="tanh")
+    x = random(2, 8, 6, 3)
+    layer.build(x.shape)
+    layer.coefficient.assign(np.array([0.5, -1.0, 2.0], "float32"))
+    layer.bias.assign(np.array([0.1, 0.0, -0.3], "float32"))
+    sums = x.reshape(2, 4, 2, 3, 2, 3).sum(axis=(2, 4))
+    expected = np.tanh(sums * [0.5, -1.0, 2.0] + [0.1, 0.0, -0.3])
+    np.testing.assert_allclose(np.asarray(layer(x)), expected, rtol=1e-5, atol=1e-6)
+    assert layer.count_params() == 6
+
+
+def test_rbf_output_is_minus_squared_distance_to_fixed_codes():
+    codes = RNG.choice([-1.0, 1.0], size=(10, 84))
+    layer = L.RBFOutput(codes)
+    x = random(4, 84)
+    expected = -((x[:, None, :] - codes[None, :, :]) ** 2).sum(axis=-1)
+    np.testing.assert_allclose(np.asarray(layer(x)), expected, rtol=1e-5, atol=1e-3)
+    assert layer.count_params() == 0
+
+
+def test_scaled_tanh_constants():
+    assert float(L.scaled_tanh(1.0)) == pytest.approx(1.0, abs=1e-3)
+    assert float(L.scaled_tanh(100.0)) == pytest.approx(1.7159)
+
+
+# -------------------------------------------------------------------- saving
+
+
+def layer_models():
+    def wrap(layer, shape):
+        inputs = keras.Input(shape)
+        return keras.Model(inputs, layer(inputs))
+
+    return {
+        "lrn": (wrap(L.LocalResponseNormalization(3, 1.0, 1e-3, 0.5), (6, 6, 10)), (6, 6, 10)),
+        "spp": (wrap(L.SpatialPyramidPooling((1, 3)), (9, 7, 4)), (9, 7, 4)),
+        "se": (wrap(L.SqueezeExcitation(4), (5, 5, 16)), (5, 5, 16)),
+        "table": (wrap(L.ConnectionTableConv2D(5, LENET5_C3_TABLE, "tanh"), (14, 14, 6)), (14, 14, 6)),
+        "subsampling": (wrap(L.TrainableSubsampling(2, L.scaled_tanh), (8, 8, 3)), (8, 8, 3)),
+        "rbf": (wrap(L.RBFOutput(RNG.choice([-1.0, 1.0], (3, 12))), (12,)), (12,)),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(layer_models()))
+def test_layers_round_trip_through_keras_files(name, tmp_path):
+    model, shape = layer_models()[name]
+    # Give trainable weights non-default values so the round trip is visible.
+    for weight in model.weights:
+        weight.assign(RNG.standard_normal(weight.shape).astype("float32") * 0.1)
+    x = np.abs(random(2, *shape)) + 0.1
+    path = tmp_path / f"{name}.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), rtol=1e-6)
+    original = model.layers[-1].get_config()
+    assert loaded.layers[-1].get_config() == original
