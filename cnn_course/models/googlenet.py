@@ -11,7 +11,7 @@ from keras import layers
 from .. import _checks
 from .alexnet import alexnet_lrn
 
-#: Table 1 of the paper: the width of each inception module's towers, in the
+#: Table 1 of the paper, the width of each inception module's towers in the
 #: table's column order (#1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool
 #: proj).
 INCEPTION = {
@@ -26,7 +26,7 @@ INCEPTION = {
     "5b": (384, 192, 384, 48, 128, 128),
 }
 
-#: The order of Table 1's rows after the stem: modules, and ``"M"`` for a
+#: The order of Table 1's rows after the stem, modules and ``"M"`` for a
 #: 3x3/2 max-pool.
 LAYOUT = ("3a", "3b", "M", "4a", "4b", "4c", "4d", "4e", "M", "5a", "5b")
 

@@ -82,7 +82,7 @@ def lenet5(
     )
 
 
-#: Table I of the paper: ``LENET5_C3_TABLE[i][j]`` is 1 when C3 map ``j``
+#: Table I of the paper. ``LENET5_C3_TABLE[i][j]`` is 1 when C3 map ``j``
 #: reads S2 map ``i``. Maps 0-5 read three contiguous S2 maps, 6-11 four
 #: contiguous ones, 12-14 four non-contiguous ones and 15 all six: 60
 #: connections.

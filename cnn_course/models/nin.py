@@ -12,9 +12,9 @@ from keras import layers
 
 from .. import _checks
 
-#: The authors' CIFAR-10 network (their released Caffe model): one row per
-#: mlpconv block, (kernel, widths of its three convolutions, pooling after
-#: it, dropout after it). ``None`` as the last width means "one map per
+#: The authors' CIFAR-10 network, from their released Caffe model. One row
+#: per mlpconv block, (kernel, widths of its three convolutions, pooling
+#: after it, dropout after it). ``None`` as the last width means "one map per
 #: class".
 NIN_CIFAR10 = (
     (5, (192, 160, 96), "max", 0.5),
@@ -22,7 +22,7 @@ NIN_CIFAR10 = (
     (3, (192, 192, None), None, 0.0),
 )
 
-#: The seed-002 ``NIN``: three identical 5x5 blocks with BatchNorm, 3x3/2
+#: The seed-002 ``NIN``, three identical 5x5 blocks with BatchNorm, 3x3/2
 #: max-pooling and dropout 0.2 after each.
 NIN_SEED002 = (
     (5, (192, 192, 96), "max", 0.2),

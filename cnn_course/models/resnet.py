@@ -12,7 +12,7 @@ from keras import layers
 from .. import _checks
 from ..layers import SqueezeExcitation
 
-#: Table 1 of the paper: the block type and the number of blocks in stages
+#: Table 1 of the paper, the block type and the number of blocks in stages
 #: conv2_x to conv5_x for each depth.
 DEPTHS = {
     18: ("basic", (2, 2, 2, 2)),
