@@ -17,7 +17,7 @@ receptive fields), :mod:`cnn_course.data` (data sets), :mod:`cnn_course.viz`
 
 __version__ = "0.1.0"
 
-from . import analysis, data, layers, models, settings, viz
+from . import analysis, data, layers, models, settings, train, viz
 from .models import build_model, list_models
 
 __all__ = [

@@ -178,3 +178,79 @@ def layer_table(model):
         for layer in model.layers
     ]
     return LayerTable(rows, title=f"Model: {model.name}")
+
+
+def plot_history(history, metrics=("loss", "accuracy"), ax=None):
+    """Training and validation curves of one run, one panel per metric.
+
+    Args:
+        history: a ``History.history`` dict (or a :class:`cnn_course.train.Run`).
+        metrics: base names; ``val_<name>`` is drawn next to ``<name>``.
+        ax: a sequence of matplotlib axes, one per metric, or ``None``.
+
+    Returns:
+        The matplotlib figure.
+
+    Example:
+        >>> from cnn_course.viz import plot_history
+        >>> fig = plot_history({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}, metrics=("loss",))
+        >>> len(fig.axes)
+        1
+    """
+    import matplotlib.pyplot as plt
+
+    history = getattr(history, "history", history)
+    if ax is None:
+        fig, ax = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
+        ax = ax[0]
+    for axis, metric in zip(ax, metrics):
+        epochs = range(1, len(history[metric]) + 1)
+        axis.plot(epochs, history[metric], "o-", label="training")
+        if f"val_{metric}" in history:
+            axis.plot(epochs, history[f"val_{metric}"], "s--", label="validation")
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(metric)
+        axis.grid(alpha=0.3)
+        axis.legend()
+    fig = ax[0].figure
+    fig.tight_layout()
+    return fig
+
+
+def plot_comparison(comparison, metrics=("accuracy", "val_accuracy"), ax=None):
+    """Mean and spread over seeds, per arm, of a :func:`cnn_course.train.compare`.
+
+    One panel per metric; each arm is a line (mean over seeds) with a band
+    (minimum to maximum over seeds).
+
+    Returns:
+        The matplotlib figure.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> from cnn_course.viz import plot_comparison
+        >>> run = SimpleNamespace(history={"accuracy": [0.5, 0.7], "val_accuracy": [0.5, 0.6]})
+        >>> fig = plot_comparison(SimpleNamespace(runs={"a": [run, run]}))
+        >>> len(fig.axes)
+        2
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if ax is None:
+        fig, ax = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 3.8), squeeze=False)
+        ax = ax[0]
+    for axis, metric in zip(ax, metrics):
+        for arm, runs in comparison.runs.items():
+            curves = np.array([run.history[metric] for run in runs])
+            epochs = np.arange(1, curves.shape[1] + 1)
+            (line,) = axis.plot(epochs, curves.mean(axis=0), "o-", label=arm)
+            axis.fill_between(epochs, curves.min(axis=0), curves.max(axis=0),
+                              color=line.get_color(), alpha=0.2)
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(metric)
+        axis.grid(alpha=0.3)
+        axis.legend()
+    fig = ax[0].figure
+    fig.tight_layout()
+    return fig

@@ -24,8 +24,8 @@ def configure(quick):
         os.environ["CNN_COURSE_QUICK"] = "1"
     else:
         os.environ.pop("CNN_COURSE_QUICK", None)
+    # oneDNN stays on: it trains several times faster on CPUs.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     # Width of model.summary() tables, which rich takes from the terminal.
     os.environ["JUPYTER_COLUMNS"] = "80"
     os.environ["COLUMNS"] = "80"

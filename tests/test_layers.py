@@ -66,13 +66,19 @@ def test_lrn_matches_the_paper_formula_and_tensorflow():
     np.testing.assert_allclose(ours, lrn_reference(x, 5, 2.0, 1e-4, 0.75), rtol=1e-5)
     tf_lrn = tf.nn.local_response_normalization(x, depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75)
     np.testing.assert_allclose(ours, tf_lrn.numpy(), rtol=1e-5)
+    # The portable keras.ops path (used on other backends) agrees too.
+    portable = np.asarray(L.local_response_normalization(x, 2, 2.0, 1e-4, 0.75))
+    np.testing.assert_allclose(portable, lrn_reference(x, 5, 2.0, 1e-4, 0.75), rtol=1e-5)
 
 
 def test_lrn_with_strong_alpha_actually_normalizes():
     x = np.full((1, 1, 1, 5), 3.0, "float32")
-    out = np.asarray(L.LocalResponseNormalization(depth_radius=1, bias=1.0, alpha=1.0, beta=1.0)(x))
+    expected = [3 / 19, 3 / 28, 3 / 28, 3 / 28, 3 / 19]
     # Edge channels see 2 neighbours' squares (18), inner ones 3 (27).
-    np.testing.assert_allclose(out[0, 0, 0], [3 / 19, 3 / 28, 3 / 28, 3 / 28, 3 / 19], rtol=1e-6)
+    out = np.asarray(L.LocalResponseNormalization(depth_radius=1, bias=1.0, alpha=1.0, beta=1.0)(x))
+    np.testing.assert_allclose(out[0, 0, 0], expected, rtol=1e-6)
+    portable = np.asarray(L.local_response_normalization(x, 1, 1.0, 1.0, 1.0))
+    np.testing.assert_allclose(portable[0, 0, 0], expected, rtol=1e-6)
 
 
 # ------------------------------------------------------------------------- SPP

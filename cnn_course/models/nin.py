@@ -81,6 +81,7 @@ def network_in_network(
     classes=10,
     head="gap",
     head_dropout=0.0,
+    fc_units=None,
     batchnorm=False,
     weight_decay=None,
     name="nin",
@@ -93,8 +94,9 @@ def network_in_network(
     average pooling and a softmax.
 
     ``head="fc"`` keeps the same body and replaces global average pooling by
-    ``Flatten`` and a fully connected softmax layer (with ``head_dropout``
-    before it), the comparison of the paper's Table 2 and Chapter 3.
+    ``Flatten``, an optional hidden layer of ``fc_units`` ReLU units, and a
+    fully connected softmax layer, with ``head_dropout`` before each dense
+    layer: the comparison of the paper's Table 2 and Chapter 3.
 
     Deviation: pooling uses ``same`` padding, which matches Caffe's
     ceil-mode output sizes (32 -> 16 -> 8).
@@ -105,7 +107,9 @@ def network_in_network(
         input_shape: ``(height, width, channels)``.
         classes: number of classes.
         head: ``"gap"`` (global average pooling) or ``"fc"``.
-        head_dropout: dropout before the fully connected head.
+        head_dropout: dropout before each dense layer of the ``"fc"`` head.
+        fc_units: width of a hidden dense layer in the ``"fc"`` head, or
+            ``None`` for none.
         batchnorm: BatchNorm after every convolution (the seed's choice).
         weight_decay: L2 factor on the kernels (the seed: 1e-6).
         name: name of the model.
@@ -124,6 +128,8 @@ def network_in_network(
     classes = _checks.positive_int(classes, "classes")
     _checks.one_of(head, "head", ("gap", "fc"))
     head_dropout = _checks.rate(head_dropout, "head_dropout")
+    if fc_units is not None:
+        fc_units = _checks.positive_int(fc_units, "fc_units")
     model = keras.Sequential([keras.Input(tuple(input_shape))], name=name)
     for index, (kernel, widths, pool, dropout) in enumerate(blocks, start=1):
         widths = [classes if w is None else w for w in widths]
@@ -139,6 +145,10 @@ def network_in_network(
         model.add(layers.Activation("softmax", name="softmax"))
     else:
         model.add(layers.Flatten(name="flatten"))
+        if fc_units:
+            if head_dropout:
+                model.add(layers.Dropout(head_dropout, name="hidden_dropout"))
+            model.add(layers.Dense(fc_units, activation="relu", name="fc_hidden"))
         if head_dropout:
             model.add(layers.Dropout(head_dropout, name="head_dropout"))
         model.add(layers.Dense(classes, activation="softmax", name="fc"))

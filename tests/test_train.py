@@ -1,0 +1,136 @@
+"""Training helpers: precision choice, tf.data pipeline, fit, compare, and
+tf.distribute."""
+
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+
+from cnn_course import experiments, train
+from cnn_course.data import Splits
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def restore_policy():
+    policy = keras.mixed_precision.global_policy().name
+    yield
+    keras.mixed_precision.set_global_policy(policy)
+
+
+def test_precision_follows_the_cpu_and_the_override(monkeypatch):
+    monkeypatch.delenv(train.PRECISION_ENV, raising=False)
+    monkeypatch.setattr(train, "_cpu_flags", lambda: {"sse4_2", "avx2"})
+    assert train.choose_precision() == "float32"
+    monkeypatch.setattr(train, "_cpu_flags", lambda: {"avx2", "amx_bf16", "amx_tile"})
+    assert train.choose_precision() == "mixed_bfloat16"
+    monkeypatch.setenv(train.PRECISION_ENV, "float32")
+    assert train.choose_precision() == "float32"
+    monkeypatch.setenv(train.PRECISION_ENV, "float8")
+    with pytest.raises(ValueError, match=train.PRECISION_ENV):
+        train.choose_precision()
+
+
+def test_setup_sets_policy_and_seeds():
+    assert train.setup(seed=3, precision="mixed_bfloat16") == "mixed_bfloat16"
+    assert keras.mixed_precision.global_policy().compute_dtype == "bfloat16"
+    first = np.random.rand()
+    train.setup(seed=3, precision="float32")
+    assert np.random.rand() == first
+    with pytest.raises(ValueError, match="`precision`"):
+        train.setup(precision="half")
+
+
+def test_make_dataset_batches_and_augments():
+    x = np.zeros((10, 28, 28, 1), "float32")
+    x[:, 10:18, 10:18] = 1.0
+    batches = list(train.make_dataset(x, np.arange(10), batch_size=4, augment=("shift", "flip", "crop"), seed=0))
+    assert [b[0].shape[0] for b in batches] == [4, 4, 2]
+    images = np.concatenate([b[0].numpy() for b in batches])
+    assert images.shape == (10, 28, 28, 1)
+    assert not np.array_equal(images, x)  # augmentation moved pixels
+    with pytest.raises(ValueError, match="`augment`"):
+        train.make_dataset(x, np.arange(10), augment=("rotate",))
+    with pytest.raises(ValueError, match="same length"):
+        train.make_dataset(x, np.arange(9))
+
+
+def test_fit_trains_and_reports_throughput():
+    rng = np.random.default_rng(0)
+    x = rng.random((256, 8, 8, 1)).astype("float32")
+    y = (x[:, 0, 0, 0] > 0.5).astype("int64")  # learnable by one dense layer
+    train.setup(seed=0, precision="float32")
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile(keras.optimizers.Adam(0.05), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    run = train.fit(model, x, y, validation_data=(x, y), epochs=10, batch_size=32, verbose=0)
+    assert len(run.history["val_accuracy"]) == 10
+    assert run.history["accuracy"][-1] > 0.8
+    assert run.samples_per_second == pytest.approx(256 * 10 / run.seconds)
+    assert run.precision == "float32"
+
+
+def test_compare_runs_every_arm_and_seed_and_restores_policy():
+    keras.mixed_precision.set_global_policy("float32")
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 28, 28, 1)).astype("float32")
+    y = rng.integers(0, 10, 64)
+    splits = Splits(x, y, x[:16], y[:16], x[:16], y[:16])
+    result = train.compare(experiments.kernel_arms(), splits, seeds=(0, 1, 2), epochs=1,
+                           precision="mixed_bfloat16")
+    assert {arm: len(runs) for arm, runs in result.runs.items()} == {"one 5x5": 3, "two 3x3": 3}
+    summary = result.summary("val_accuracy")
+    assert all(0 <= mean <= 1 and std >= 0 for mean, std, _ in summary.values())
+    assert "one 5x5" in str(result) and "seeds [0, 1, 2]" in str(result)
+    assert keras.mixed_precision.global_policy().name == "float32"
+
+
+def test_experiment_arms_differ_only_in_the_studied_part():
+    norm = {k: b() for k, b in experiments.normalization_arms().items()}
+    assert norm["none"].count_params() == norm["LRN"].count_params()
+    kernels = {k: b() for k, b in experiments.kernel_arms().items()}
+    c1, c2 = 32, 64  # stage widths
+    saved = (25 - 18) * (c1 * c1 + c2 * c2)  # 25C^2 vs 18C^2, minus first convs
+    diff = kernels["one 5x5"].count_params() - kernels["two 3x3"].count_params()
+    # The first 3x3 of each stage sees the previous width; count exactly:
+    five = 25 * 1 * c1 + c1 + 25 * c1 * c2 + c2
+    three = (9 * 1 * c1 + c1 + 9 * c1 * c1 + c1) + (9 * c1 * c2 + c2 + 9 * c2 * c2 + c2)
+    assert diff == five - three and saved > 0
+    heads = {k: b() for k, b in experiments.head_arms().items()}
+    body = lambda m: [l.name for l in m.layers if l.name.startswith("block")]
+    assert body(heads["GAP"]) == body(heads["FC"]) == body(heads["FC + dropout"])
+    acts = {k: b() for k, b in experiments.activation_arms().items()}
+    assert acts["ReLU"].count_params() == acts["tanh"].count_params()
+
+
+def test_fit_works_inside_a_mirrored_strategy_over_two_cpus():
+    code = textwrap.dedent(
+        """
+        import numpy as np, tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        import keras
+        from cnn_course import models, train
+        train.setup(seed=0, precision="float32")
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+        with strategy.scope():
+            model = models.fashion_cnn()
+            model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        x = np.random.rand(64, 28, 28, 1).astype("float32")
+        y = np.arange(64) % 10
+        run = train.fit(model, x, y, validation_data=(x, y), epochs=1, batch_size=16, verbose=0)
+        print("replicas", strategy.num_replicas_in_sync, "epochs", len(run.history["loss"]))
+        """
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "replicas 2 epochs 1" in result.stdout
