@@ -254,3 +254,117 @@ def plot_comparison(comparison, metrics=("accuracy", "val_accuracy"), ax=None):
     fig = ax[0].figure
     fig.tight_layout()
     return fig
+
+
+_BOX_COLOURS = {
+    "Conv2D": "#fed766",
+    "MaxPooling2D": "#f25f5c",
+    "AveragePooling2D": "#f25f5c",
+    "Concatenate": "#70c1b3",
+    "Add": "#70c1b3",
+    "BatchNormalization": "#b8b8ff",
+    "ReLU": "#e0e0e0",
+    "SqueezeExcitation": "#9bc53d",
+}
+
+
+def block_diagram(model, prefix, ax=None, show_shapes=True):
+    """Draw the layers whose names start with ``prefix`` as a graph.
+
+    visualkeras draws one path; an inception module or a residual block
+    branches and merges. This draws the selected layers level by level
+    (a layer sits one level below the deepest layer it reads), with an arrow
+    for every connection, so the towers of an inception module stand side by
+    side and a residual block's shortcut runs next to its branch. Layers
+    outside the selection that feed it are drawn as grey "input" boxes.
+
+    Args:
+        model: a built functional or sequential model.
+        prefix: name prefix of the layers to draw, e.g. ``"inception_3a_"``.
+        ax: a matplotlib axes, or ``None`` for a new figure.
+        show_shapes: print each layer's output shape in its box.
+
+    Returns:
+        The matplotlib figure.
+
+    Example:
+        >>> from cnn_course.models import googlenet
+        >>> from cnn_course.viz import block_diagram
+        >>> fig = block_diagram(googlenet(), "inception_3a_")
+        >>> len(fig.axes)
+        1
+    """
+    import matplotlib.pyplot as plt
+
+    producers = {}
+    for layer in model.layers:
+        outputs = layer.output if isinstance(layer.output, (list, tuple)) else [layer.output]
+        for tensor in outputs:
+            producers[id(tensor)] = layer
+    chosen = [layer for layer in model.layers if layer.name.startswith(prefix)]
+    if not chosen:
+        raise ValueError(
+            f"No layer of {model.name!r} has a name starting with `prefix`={prefix!r}."
+        )
+    parents, external = {}, []
+    for layer in chosen:
+        inputs = layer.input if isinstance(layer.input, (list, tuple)) else [layer.input]
+        parents[layer.name] = []
+        for tensor in inputs:
+            source = producers.get(id(tensor))
+            label = source.name if source is not None else "input"
+            if source is None or source not in chosen:
+                if label not in external:
+                    external.append(label)
+            parents[layer.name].append(label)
+    level = {name: 0 for name in external}
+    for layer in chosen:  # model.layers is in topological order
+        level[layer.name] = 1 + max(level[p] for p in parents[layer.name])
+    rows = {}
+    for name, depth in level.items():
+        rows.setdefault(depth, []).append(name)
+    width = max(len(names) for names in rows.values())
+    position = {}
+    for depth in sorted(rows):
+        names = rows[depth]
+        # Each box goes under the mean of its inputs (a shortcut keeps its
+        # own lane); boxes of one level are then spread one unit apart.
+        wanted = {
+            n: (sum(position[p][0] for p in parents[n]) / len(parents[n]) if depth else 0.0)
+            for n in names
+        }
+        order = sorted(names, key=lambda n: wanted[n])
+        centre = sum(wanted.values()) / len(order)
+        for i, name in enumerate(order):
+            offset = i - (len(order) - 1) / 2
+            x = wanted[name] if len(order) == 1 else centre + offset
+            position[name] = (x, -depth)
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(2.4 * width + 1.5, 1.1 * len(rows) + 0.6))
+    by_name = {layer.name: layer for layer in chosen}
+    for child, sources in parents.items():
+        for source in sources:
+            (x0, y0), (x1, y1) = position[source], position[child]
+            ax.annotate("", xy=(x1, y1 + 0.28), xytext=(x0, y0 - 0.28),
+                        arrowprops={"arrowstyle": "->", "color": "#555555"})
+    for name, (x, y) in position.items():
+        layer = by_name.get(name)
+        kind = type(layer).__name__ if layer is not None else "input"
+        text = name[len(prefix):] if layer is not None and name != prefix else name
+        text = f"{text}\n{kind}"
+        if show_shapes and layer is not None:
+            shape = layer.output.shape
+            text += "\n" + "x".join(str(d) for d in shape[1:])
+        ax.text(x, y, text, ha="center", va="center", fontsize=8,
+                bbox={"boxstyle": "round,pad=0.4",
+                      "facecolor": _BOX_COLOURS.get(kind, "#dddddd" if layer is None else "#ffffff"),
+                      "edgecolor": "#333333"})
+    xs = [x for x, _ in position.values()]
+    ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
+    ax.set_ylim(-max(rows) - 0.6, 0.6)
+    ax.axis("off")
+    ax.set_title(f"{model.name}: {prefix}*")
+    fig = ax.figure
+    fig.tight_layout()
+    return fig

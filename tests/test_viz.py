@@ -57,3 +57,30 @@ def test_default_font_needs_no_system_fonts():
     font = viz.default_font(24)
     left, top, right, bottom = font.getbbox("Conv2D")
     assert right - left > 30
+
+
+def test_block_diagram_draws_every_branch_of_an_inception_module():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = viz.block_diagram(models.googlenet(), "inception_3a_")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    boxes = [t for t in texts if t]
+    # Seven convolutions and pooling, the concatenation, and the input box.
+    assert len(boxes) == 9
+    assert any(t.startswith("pool2\ninput") for t in boxes)
+    arrows = [t for t in fig.axes[0].texts if not t.get_text()]
+    assert len(arrows) == 10  # 4 from the input, 2 inside towers, 4 into concat
+    with pytest.raises(ValueError, match="`prefix`"):
+        viz.block_diagram(models.lenet5(), "inception")
+
+
+def test_plots_return_figures():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.8], "accuracy": [0.5, 0.8],
+               "val_accuracy": [0.4, 0.7]}
+    fig = viz.plot_history(history)
+    assert len(fig.axes) == 2
+    assert len(fig.axes[0].lines) == 2
