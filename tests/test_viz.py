@@ -70,7 +70,7 @@ def test_block_diagram_draws_every_branch_of_an_inception_module():
     assert len(boxes) == 9
     assert any(t.startswith("pool2\ninput") for t in boxes)
     arrows = [t for t in fig.axes[0].texts if not t.get_text()]
-    assert len(arrows) == 10  # 4 from the input, 2 inside towers, 4 into concat
+    assert len(arrows) == 11  # 4 from the input, 3 inside towers, 4 into concat
     with pytest.raises(ValueError, match="`prefix`"):
         viz.block_diagram(models.lenet5(), "inception")
 
