@@ -29,7 +29,6 @@ def configure(quick):
     # Width of model.summary() tables, which rich takes from the terminal.
     os.environ["JUPYTER_COLUMNS"] = "80"
     os.environ["COLUMNS"] = "80"
-    os.environ.setdefault("MPLBACKEND", "Agg")
     ipython_dir = tempfile.mkdtemp(prefix="cnn-course-ipython-")
     profile = os.path.join(ipython_dir, "profile_default")
     os.makedirs(profile)
