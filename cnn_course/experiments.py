@@ -20,7 +20,7 @@ from keras import layers
 from .models.alexnet import alexnet_lrn
 from .models.nin import network_in_network
 
-#: Input of every arm: Fashion-MNIST images.
+#: Input shape of every arm, that of Fashion-MNIST images.
 INPUT_SHAPE = (28, 28, 1)
 
 
@@ -118,7 +118,7 @@ def kernel_arms():
     }
 
 
-#: A Network in Network body for 28x28 images: two 5x5 mlpconv blocks with
+#: A Network in Network body for 28x28 images, two 5x5 mlpconv blocks with
 #: max-pooling and dropout, and a 3x3 block whose last layer has one map
 #: per class.
 NIN_SMALL = (
