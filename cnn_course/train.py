@@ -269,6 +269,18 @@ class Comparison:
             result[arm] = (float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0, values)
         return result
 
+    def difference(self, arm, baseline, metric="val_accuracy"):
+        """Mean of ``arm`` minus mean of ``baseline``, and its standard error.
+
+        The standard error is ``sqrt(sd_a^2 / n_a + sd_b^2 / n_b)``; a
+        difference within about two standard errors is not evidence that
+        the arms differ.
+        """
+        summary = self.summary(metric)
+        (mean_a, sd_a, values_a), (mean_b, sd_b, values_b) = summary[arm], summary[baseline]
+        error = (sd_a**2 / len(values_a) + sd_b**2 / len(values_b)) ** 0.5
+        return mean_a - mean_b, error
+
     def table(self, metric="val_accuracy"):
         """A text table of mean, spread and per-seed values of ``metric``."""
         rows = [f"{'arm':24s} {metric + ' (mean ± sd)':>26s}   per seed"]

@@ -368,3 +368,80 @@ def block_diagram(model, prefix, ax=None, show_shapes=True):
     fig = ax.figure
     fig.tight_layout()
     return fig
+
+
+def plot_images(images, titles=None, ncols=8, cmap="gray", size=1.4, vmin=None, vmax=None):
+    """A grid of images (feature maps, samples, filters) with optional titles.
+
+    Args:
+        images: array-like of shape ``(n, height, width)`` or
+            ``(n, height, width, 1)``.
+        titles: ``n`` strings, or ``None``.
+        ncols: images per row.
+        cmap: matplotlib colour map.
+        size: inches per image.
+        vmin, vmax: colour range shared by all images (default: each its own).
+
+    Returns:
+        The matplotlib figure.
+
+    Example:
+        >>> import numpy as np
+        >>> from cnn_course.viz import plot_images
+        >>> fig = plot_images(np.zeros((3, 8, 8)), titles=["a", "b", "c"], ncols=2)
+        >>> len(fig.axes)
+        4
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    count = len(images)
+    ncols = max(1, min(ncols, count))
+    nrows = -(-count // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.15),
+                             squeeze=False)
+    for index, axis in enumerate(axes.ravel()):
+        axis.axis("off")
+        if index < count:
+            axis.imshow(images[index], cmap=cmap, vmin=vmin, vmax=vmax)
+            if titles is not None:
+                axis.set_title(str(titles[index]), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_connection_table(table, ax=None, rows="S2 map", columns="C3 map"):
+    """Draw a connection table: an X where column map reads row map.
+
+    Example:
+        >>> from cnn_course.models.lenet import LENET5_C3_TABLE
+        >>> from cnn_course.viz import plot_connection_table
+        >>> fig = plot_connection_table(LENET5_C3_TABLE)
+        >>> len(fig.axes[0].texts)
+        60
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    table = np.asarray(table, dtype=bool)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(0.45 * table.shape[1] + 1.2, 0.45 * table.shape[0] + 1.0))
+    ax.imshow(table, cmap="Greys", vmin=0, vmax=3, aspect="equal")
+    for i, j in zip(*np.nonzero(table)):
+        ax.text(j, i, "X", ha="center", va="center", fontsize=10, fontweight="bold")
+    ax.set_xticks(range(table.shape[1]))
+    ax.set_yticks(range(table.shape[0]))
+    ax.set_xlabel(columns)
+    ax.set_ylabel(rows)
+    ax.xaxis.set_label_position("top")
+    ax.xaxis.tick_top()
+    ax.set_xticks(np.arange(-0.5, table.shape[1]), minor=True)
+    ax.set_yticks(np.arange(-0.5, table.shape[0]), minor=True)
+    ax.grid(which="minor", color="#999999", linewidth=0.5)
+    ax.tick_params(which="minor", length=0)
+    fig = ax.figure
+    fig.tight_layout()
+    return fig

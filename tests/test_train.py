@@ -134,3 +134,17 @@ def test_fit_works_inside_a_mirrored_strategy_over_two_cpus():
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "replicas 2 epochs 1" in result.stdout
+
+
+def test_comparison_difference_and_standard_error():
+    from types import SimpleNamespace
+
+    def runs(values):
+        return [SimpleNamespace(history={"val_accuracy": [0.0, v]}) for v in values]
+
+    result = train.Comparison({"a": runs([0.90, 0.92, 0.94]), "b": runs([0.80, 0.80, 0.80])}, "")
+    diff, error = result.difference("a", "b")
+    assert diff == pytest.approx(0.12)
+    assert error == pytest.approx(0.02 / 3**0.5)  # sd of a is 0.02, of b 0
+    mean, sd, values = result.summary()["a"]
+    assert (mean, sd) == (pytest.approx(0.92), pytest.approx(0.02))

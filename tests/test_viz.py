@@ -84,3 +84,25 @@ def test_plots_return_figures():
     fig = viz.plot_history(history)
     assert len(fig.axes) == 2
     assert len(fig.axes[0].lines) == 2
+
+
+def test_connection_table_figure_marks_every_connection():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from cnn_course.models.lenet import LENET5_C3_TABLE
+
+    model = models.lenet5_paper()
+    fig = viz.plot_connection_table(model.get_layer("c3").table)
+    marks = [(round(t.get_position()[1]), round(t.get_position()[0])) for t in fig.axes[0].texts]
+    expected = [(i, j) for i in range(6) for j in range(16) if LENET5_C3_TABLE[i][j]]
+    assert sorted(marks) == expected
+
+
+def test_plot_images_grid():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = viz.plot_images(np.zeros((10, 28, 28, 1)), titles=list("abcdefghij"), ncols=5)
+    assert len(fig.axes) == 10
+    assert [ax.get_title() for ax in fig.axes] == list("abcdefghij")
