@@ -180,6 +180,18 @@ def layer_table(model):
     return LayerTable(rows, title=f"Model: {model.name}")
 
 
+def _style_epoch_axis(axis, metric):
+    axis.set_xlabel("epoch")
+    axis.set_ylabel(metric)
+    axis.grid(alpha=0.3)
+    axis.legend()
+
+
+def _tight(fig):
+    fig.tight_layout()
+    return fig
+
+
 def plot_history(history, metrics=("loss", "accuracy"), ax=None):
     """Training and validation curves of one run, one panel per metric.
 
@@ -208,13 +220,8 @@ def plot_history(history, metrics=("loss", "accuracy"), ax=None):
         axis.plot(epochs, history[metric], "o-", label="training")
         if f"val_{metric}" in history:
             axis.plot(epochs, history[f"val_{metric}"], "s--", label="validation")
-        axis.set_xlabel("epoch")
-        axis.set_ylabel(metric)
-        axis.grid(alpha=0.3)
-        axis.legend()
-    fig = ax[0].figure
-    fig.tight_layout()
-    return fig
+        _style_epoch_axis(axis, metric)
+    return _tight(ax[0].figure)
 
 
 def plot_comparison(comparison, metrics=("accuracy", "val_accuracy"), ax=None):
@@ -247,13 +254,8 @@ def plot_comparison(comparison, metrics=("accuracy", "val_accuracy"), ax=None):
             (line,) = axis.plot(epochs, curves.mean(axis=0), "o-", label=arm)
             axis.fill_between(epochs, curves.min(axis=0), curves.max(axis=0),
                               color=line.get_color(), alpha=0.2)
-        axis.set_xlabel("epoch")
-        axis.set_ylabel(metric)
-        axis.grid(alpha=0.3)
-        axis.legend()
-    fig = ax[0].figure
-    fig.tight_layout()
-    return fig
+        _style_epoch_axis(axis, metric)
+    return _tight(ax[0].figure)
 
 
 _BOX_COLOURS = {
@@ -442,6 +444,59 @@ def plot_connection_table(table, ax=None, rows="S2 map", columns="C3 map"):
     ax.set_yticks(np.arange(-0.5, table.shape[0]), minor=True)
     ax.grid(which="minor", color="#999999", linewidth=0.5)
     ax.tick_params(which="minor", length=0)
+    fig = ax.figure
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(y_true, y_pred, classes):
+    """Counts of (true class, predicted class) pairs, as a NumPy array.
+
+    Example:
+        >>> from cnn_course.viz import confusion_matrix
+        >>> confusion_matrix([0, 1, 1], [0, 1, 0], classes=2).tolist()
+        [[1, 0], [1, 1]]
+    """
+    import numpy as np
+
+    matrix = np.zeros((classes, classes), dtype=int)
+    np.add.at(matrix, (np.asarray(y_true, int), np.asarray(y_pred, int)), 1)
+    return matrix
+
+
+def plot_confusion_matrix(y_true, y_pred, class_names, ax=None):
+    """Heat map of the confusion matrix, with the count in every cell.
+
+    Rows are true classes, columns predicted ones; the diagonal holds the
+    correct predictions.
+
+    Returns:
+        The matplotlib figure.
+
+    Example:
+        >>> from cnn_course.viz import plot_confusion_matrix
+        >>> fig = plot_confusion_matrix([0, 1, 1], [0, 1, 0], ["a", "b"])
+        >>> len(fig.axes[0].texts)
+        4
+    """
+    import matplotlib.pyplot as plt
+
+    matrix = confusion_matrix(y_true, y_pred, len(class_names))
+    if ax is None:
+        side = 0.6 * len(class_names) + 2
+        fig, ax = plt.subplots(figsize=(side, side))
+    ax.imshow(matrix, cmap="Blues")
+    threshold = matrix.max() / 2
+    for i in range(matrix.shape[0]):
+        for j in range(matrix.shape[1]):
+            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=8,
+                    color="white" if matrix[i, j] > threshold else "black")
+    ax.set_xticks(range(len(class_names)))
+    ax.set_xticklabels(class_names, rotation=45, ha="right")
+    ax.set_yticks(range(len(class_names)))
+    ax.set_yticklabels(class_names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
     fig = ax.figure
     fig.tight_layout()
     return fig

@@ -148,3 +148,23 @@ def test_comparison_difference_and_standard_error():
     assert error == pytest.approx(0.02 / 3**0.5)  # sd of a is 0.02, of b 0
     mean, sd, values = result.summary()["a"]
     assert (mean, sd) == (pytest.approx(0.92), pytest.approx(0.02))
+
+
+@pytest.mark.skipif(
+    not all(os.path.exists(f) for f in __import__("test_data").REAL_FILES),
+    reason="Fashion-MNIST is not in Keras' cache",
+)
+def test_benchmark_script_prints_both_throughputs_and_their_ratio():
+    script = ROOT / "benchmarks" / "train_speed.py"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, str(script), "--steps", "3", "--warmup", "1", "--batch-size", "16"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "steps 3 x batch 16 = 48 images"
+    assert lines[1].startswith("(a) plain Keras") and "float32" in lines[1]
+    assert lines[2].startswith("(b) cnn_course.train")
+    ratio = float(lines[3].split(":")[1].strip().rstrip("x"))
+    assert ratio > 0

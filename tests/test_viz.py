@@ -106,3 +106,11 @@ def test_plot_images_grid():
     fig = viz.plot_images(np.zeros((10, 28, 28, 1)), titles=list("abcdefghij"), ncols=5)
     assert len(fig.axes) == 10
     assert [ax.get_title() for ax in fig.axes] == list("abcdefghij")
+
+
+def test_confusion_matrix_counts_pairs():
+    y_true = [0, 0, 1, 2, 2, 2]
+    y_pred = [0, 1, 1, 2, 0, 2]
+    matrix = viz.confusion_matrix(y_true, y_pred, 3)
+    assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert matrix.sum() == 6 and np.trace(matrix) == 4

@@ -69,6 +69,14 @@ def _add_features(model, towers, normalization, pool_padding="valid"):
             model.add(layers.MaxPooling2D(3, strides=2, padding=pool_padding, name=f"pool{index}"))
 
 
+def _add_classifier(model, hidden, dropout, classes, activation, output_name):
+    """fc6, fc7 (and more ``hidden`` layers) with ReLU and dropout, then the output."""
+    for index, units in enumerate(hidden, start=6):
+        model.add(layers.Dense(units, activation="relu", name=f"fc{index}"))
+        model.add(layers.Dropout(dropout, name=f"drop{index}"))
+    model.add(layers.Dense(classes, activation=activation, name=output_name))
+
+
 def alexnet(
     input_shape=(227, 227, 3),
     classes=1000,
@@ -127,10 +135,7 @@ def alexnet(
     model = keras.Sequential([keras.Input(tuple(input_shape))], name=name)
     _add_features(model, towers, "lrn" if lrn else None)
     model.add(layers.Flatten(name="flatten"))
-    for index, units in enumerate(CLASSIFIER, start=6):
-        model.add(layers.Dense(units, activation="relu", name=f"fc{index}"))
-        model.add(layers.Dropout(dropout, name=f"drop{index}"))
-    model.add(layers.Dense(classes, activation=classifier_activation, name="fc8"))
+    _add_classifier(model, CLASSIFIER, dropout, classes, classifier_activation, "fc8")
     return model
 
 
@@ -155,10 +160,7 @@ def alexnet_bn(input_shape=(224, 224, 3), classes=10, dropout=0.5, name="alexnet
     model = keras.Sequential([keras.Input(tuple(input_shape))], name=name)
     _add_features(model, 1, "batchnorm")
     model.add(layers.Flatten(name="flatten"))
-    for index, units in enumerate(CLASSIFIER, start=6):
-        model.add(layers.Dense(units, activation="relu", name=f"fc{index}"))
-        model.add(layers.Dropout(dropout, name=f"drop{index}"))
-    model.add(layers.Dense(classes, activation="softmax", name="fc8"))
+    _add_classifier(model, CLASSIFIER, dropout, classes, "softmax", "fc8")
     return model
 
 
@@ -180,10 +182,7 @@ def alexnet_seed002(input_shape=(224, 224, 3), classes=100, name="alexnet_seed00
     model = keras.Sequential([keras.Input(tuple(input_shape))], name=name)
     _add_features(model, 1, None)
     model.add(layers.Flatten(name="flatten"))
-    for index, units in enumerate(CLASSIFIER + (1000,), start=6):
-        model.add(layers.Dense(units, activation="relu", name=f"fc{index}"))
-        model.add(layers.Dropout(0.5, name=f"drop{index}"))
-    model.add(layers.Dense(classes, activation="softmax", name="output"))
+    _add_classifier(model, CLASSIFIER + (1000,), 0.5, classes, "softmax", "output")
     return model
 
 
