@@ -27,6 +27,7 @@ import math
 
 import keras
 
+from . import _graph
 from . import layers as course_layers
 
 _GLOBAL = None  # receptive field of a value that sees the whole input
@@ -258,15 +259,16 @@ def analyze(model, bytes_per_value=4):
         >>> analysis.row("block5_pool").receptive_field
         212
     """
-    info = {}  # id(tensor) -> (receptive field (h, w) or None, jump (h, w))
-    for tensor in model.inputs:
-        info[id(tensor)] = ((1, 1), (1, 1))
+    info = {}  # layer name -> (receptive field (h, w) or None, jump (h, w))
     rows = []
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
-        inputs = layer.input if isinstance(layer.input, (list, tuple)) else [layer.input]
-        known = [info.get(id(t), ((1, 1), (1, 1))) for t in inputs]
+        inputs = _graph.input_tensors(layer)
+        known = []
+        for tensor in inputs:
+            source = _graph.producer(tensor)
+            known.append(((1, 1), (1, 1)) if source is None else info[source.name])
         if any(rf is _GLOBAL for rf, _ in known):
             rf, jump = _GLOBAL, (1, 1)
         else:
@@ -283,8 +285,7 @@ def analyze(model, bytes_per_value=4):
             jump = tuple(jump[i] * stride[i] for i in range(2))
 
         outputs = layer.output if isinstance(layer.output, (list, tuple)) else [layer.output]
-        for tensor in outputs:
-            info[id(tensor)] = (rf, jump)
+        info[layer.name] = (rf, jump)
         out_shapes = [_shape(t) for t in outputs]
         in_shape = _shape(inputs[0])
         rows.append(

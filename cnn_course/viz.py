@@ -10,6 +10,8 @@ import dataclasses
 
 import keras
 
+from . import _graph
+
 #: Font size of the legend in :func:`layered_view`, in pixels.
 LEGEND_FONT_SIZE = 16
 
@@ -298,11 +300,6 @@ def block_diagram(model, prefix, ax=None, show_shapes=True):
     """
     import matplotlib.pyplot as plt
 
-    producers = {}
-    for layer in model.layers:
-        outputs = layer.output if isinstance(layer.output, (list, tuple)) else [layer.output]
-        for tensor in outputs:
-            producers[id(tensor)] = layer
     chosen = [layer for layer in model.layers if layer.name.startswith(prefix)]
     if not chosen:
         raise ValueError(
@@ -310,10 +307,9 @@ def block_diagram(model, prefix, ax=None, show_shapes=True):
         )
     parents, external = {}, []
     for layer in chosen:
-        inputs = layer.input if isinstance(layer.input, (list, tuple)) else [layer.input]
         parents[layer.name] = []
-        for tensor in inputs:
-            source = producers.get(id(tensor))
+        for tensor in _graph.input_tensors(layer):
+            source = _graph.producer(tensor)
             label = source.name if source is not None else "input"
             if source is None or source not in chosen:
                 if label not in external:

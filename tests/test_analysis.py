@@ -96,3 +96,14 @@ def test_human_readable_units():
     assert human_bytes(2048) == "2.0 KB"
     assert human_count(3_800_000_000) == "3.80 G"
     assert human_count(999) == "999"
+
+
+def test_sequential_models_built_with_add_keep_their_receptive_fields():
+    """Sequential.add rebuilds the graph; fields must survive activations."""
+    model = keras.Sequential([keras.Input((16, 16, 1))])
+    for index in range(3):
+        model.add(layers.Conv2D(4, 3, padding="same", name=f"conv{index}"))
+        model.add(layers.ReLU(name=f"relu{index}"))
+    cost = analyze(model)
+    fields = [cost.row(f"relu{i}").receptive_field for i in range(3)]
+    assert fields == [3, 5, 7]
