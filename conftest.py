@@ -15,3 +15,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "tests"))
 import notebook_env  # noqa: E402
 
 notebook_env.configure(quick=True)
+
+
+def pytest_runtest_setup(item):
+    """Keep quick mode on for every test, whatever an earlier one changed."""
+    os.environ["CNN_COURSE_QUICK"] = "1"
