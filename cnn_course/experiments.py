@@ -81,21 +81,28 @@ def normalization_arms():
     }
 
 
-def stacked_net(kernels, widths=(32, 64), classes=10, name=None):
-    """Stages of convolutions, each followed by 2x2 max-pooling.
+def stacked_net(kernels, width=32, stages=2, classes=10, name=None):
+    """A stem, then stages of ``width -> width`` convolutions and pooling.
 
-    Every stage has the convolutions listed in ``kernels`` (e.g. ``(5,)``
-    or ``(3, 3)``), all with the stage's width and ``same`` padding, then
-    global average pooling and a softmax. ``(5,)`` and ``(3, 3)`` give
-    stages with the same receptive field and the same number of stages.
+    A 3x3 stem convolution (the same in every arm) brings the image to
+    ``width`` channels. Each of the ``stages`` then applies the convolutions
+    listed in ``kernels`` (e.g. ``(5,)`` or ``(3, 3)``), all mapping
+    ``width`` channels to ``width`` channels with ``same`` padding and a
+    ReLU, and a 2x2 max-pool; global average pooling and a softmax finish.
+    ``(5,)`` and ``(3, 3)`` give stages with the same receptive field, and
+    with C = ``width`` their weights are 25C^2 and 18C^2: VGG's comparison.
 
     Example:
         >>> from cnn_course.experiments import stacked_net
-        >>> stacked_net((3, 3)).count_params() < stacked_net((5,)).count_params()
-        True
+        >>> one = stacked_net((5,)).get_layer("stage1_conv1").count_params()
+        >>> two = sum(stacked_net((3, 3)).get_layer(f"stage1_conv{i}").count_params()
+        ...           for i in (1, 2))
+        >>> one, two  # 25 * 32 * 32 + 32 and 2 * (9 * 32 * 32 + 32)
+        (25632, 18496)
     """
     model = keras.Sequential([keras.Input(INPUT_SHAPE)], name=name or "x".join(map(str, kernels)))
-    for stage, width in enumerate(widths, start=1):
+    model.add(layers.Conv2D(width, 3, padding="same", activation="relu", name="stem"))
+    for stage in range(1, stages + 1):
         for index, kernel in enumerate(kernels, start=1):
             model.add(
                 layers.Conv2D(width, kernel, padding="same", activation="relu",

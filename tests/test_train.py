@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from cnn_course import experiments, train
+from cnn_course.analysis import analyze
 from cnn_course.data import Splits
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -95,13 +96,15 @@ def test_experiment_arms_differ_only_in_the_studied_part():
     norm = {k: b() for k, b in experiments.normalization_arms().items()}
     assert norm["none"].count_params() == norm["LRN"].count_params()
     kernels = {k: b() for k, b in experiments.kernel_arms().items()}
-    c1, c2 = 32, 64  # stage widths
-    saved = (25 - 18) * (c1 * c1 + c2 * c2)  # 25C^2 vs 18C^2, minus first convs
-    diff = kernels["one 5x5"].count_params() - kernels["two 3x3"].count_params()
-    # The first 3x3 of each stage sees the previous width; count exactly:
-    five = 25 * 1 * c1 + c1 + 25 * c1 * c2 + c2
-    three = (9 * 1 * c1 + c1 + 9 * c1 * c1 + c1) + (9 * c1 * c2 + c2 + 9 * c2 * c2 + c2)
-    assert diff == five - three and saved > 0
+    c = 32  # every stage maps C channels to C channels
+    five, three = kernels["one 5x5"], kernels["two 3x3"]
+    stage_five = five.get_layer("stage1_conv1").count_params()
+    stage_three = sum(three.get_layer(f"stage1_conv{i}").count_params() for i in (1, 2))
+    assert (stage_five, stage_three) == (25 * c * c + c, 18 * c * c + 2 * c)
+    assert five.get_layer("stem").count_params() == three.get_layer("stem").count_params()
+    assert five.count_params() - three.count_params() == 2 * (7 * c * c - c)
+    fields = [analyze(m).row("stage2_pool").receptive_field for m in (five, three)]
+    assert fields[0] == fields[1]
     heads = {k: b() for k, b in experiments.head_arms().items()}
     body = lambda m: [l.name for l in m.layers if l.name.startswith("block")]
     assert body(heads["GAP"]) == body(heads["FC"]) == body(heads["FC + dropout"])
