@@ -372,8 +372,8 @@ def plot_images(images, titles=None, ncols=8, cmap="gray", size=1.4, vmin=None, 
     """A grid of images (feature maps, samples, filters) with optional titles.
 
     Args:
-        images: array-like of shape ``(n, height, width)`` or
-            ``(n, height, width, 1)``.
+        images: a sequence of 2-D arrays (or ``(height, width, 1)`` ones),
+            of any sizes, e.g. an array of shape ``(n, height, width)``.
         titles: ``n`` strings, or ``None``.
         ncols: images per row.
         cmap: matplotlib colour map.
@@ -393,9 +393,8 @@ def plot_images(images, titles=None, ncols=8, cmap="gray", size=1.4, vmin=None, 
     import matplotlib.pyplot as plt
     import numpy as np
 
-    images = np.asarray(images)
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
+    images = [np.asarray(image) for image in images]  # sizes may differ
+    images = [im[..., 0] if im.ndim == 3 and im.shape[-1] == 1 else im for im in images]
     count = len(images)
     ncols = max(1, min(ncols, count))
     nrows = -(-count // ncols)

@@ -114,3 +114,11 @@ def test_confusion_matrix_counts_pairs():
     matrix = viz.confusion_matrix(y_true, y_pred, 3)
     assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
     assert matrix.sum() == 6 and np.trace(matrix) == 4
+
+
+def test_plot_images_accepts_images_of_different_sizes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = viz.plot_images([np.zeros((7, 7)), np.zeros((28, 28, 1))], ncols=2)
+    assert [ax.images[0].get_array().shape for ax in fig.axes] == [(7, 7), (28, 28)]
