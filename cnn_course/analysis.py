@@ -85,6 +85,29 @@ def human_count(count):
     return str(count)
 
 
+def trainable_params(model):
+    """Number of trainable parameters of a built model or layer.
+
+    The figure the papers print. ``model.count_params()`` also counts
+    non-trainable weights such as BatchNorm's moving mean and variance, so
+    the two differ for any network with BatchNorm.
+
+    Example:
+        >>> import keras
+        >>> from cnn_course.analysis import trainable_params
+        >>> model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4),
+        ...                           keras.layers.BatchNormalization()])
+        >>> trainable_params(model), model.count_params()  # 8*4+4 (+4+4 BN)
+        (44, 52)
+    """
+    if not getattr(model, "built", False):
+        raise ValueError(
+            f"`model` must be built (call it on an input or give it an Input) "
+            f"to count its parameters. Received: unbuilt {type(model).__name__}"
+        )
+    return sum(math.prod(weight.shape) for weight in model.trainable_weights)
+
+
 @dataclasses.dataclass
 class Analysis:
     """Per-layer costs of a model, with totals; prints as a table.

@@ -20,6 +20,8 @@ the scope and call :func:`fit` as usual.
 
 :func:`compare` runs a small controlled experiment: several architectures
 ("arms"), several seeds each, the same data and budget.
+:func:`predict_with_flips` averages the predictions for an image and its
+mirror image (test-time augmentation).
 """
 
 import dataclasses
@@ -248,6 +250,46 @@ def fit(
         samples_per_second=len(x) * epochs / seconds,
         precision=keras.mixed_precision.global_policy().name,
     )
+
+
+def predict_with_flips(model, x, batch_size=256):
+    """Test-time augmentation: average the predictions for each image and its
+    mirror image.
+
+    AlexNet (Krizhevsky et al., 2012, Section 4.1) averaged the softmax
+    outputs over ten patches of each test image, five crops and their
+    horizontal reflections; this is the cheap half of that, worth it for
+    images that may be flipped without changing their class (clothes,
+    natural scenes; not digits or text). It costs two forward passes.
+
+    Args:
+        model: a model whose outputs are class probabilities.
+        x: images ``(n, height, width, channels)``.
+        batch_size: images per forward pass.
+
+    Returns:
+        A NumPy array ``(n, classes)`` of averaged probabilities.
+
+    Example:
+        >>> import numpy as np, keras
+        >>> from cnn_course.train import predict_with_flips
+        >>> model = keras.Sequential([keras.Input((2, 2, 1)), keras.layers.Flatten(),
+        ...                           keras.layers.Dense(2, activation="softmax")])
+        >>> image = np.array([[[[0.0], [1.0]], [[0.0], [1.0]]]], "float32")
+        >>> mirrored = image[:, :, ::-1]
+        >>> np.allclose(predict_with_flips(model, image), predict_with_flips(model, mirrored))
+        True
+    """
+    x = np.asarray(x)
+    if x.ndim != 4:
+        raise ValueError(
+            "`x` must be a batch of images (n, height, width, channels). "
+            f"Received: an array of shape {x.shape}"
+        )
+    batch_size = _checks.positive_int(batch_size, "batch_size")
+    direct = model.predict(x, batch_size=batch_size, verbose=0)
+    mirrored = model.predict(x[:, :, ::-1], batch_size=batch_size, verbose=0)
+    return (np.asarray(direct, "float32") + np.asarray(mirrored, "float32")) / 2
 
 
 @dataclasses.dataclass

@@ -5,7 +5,7 @@ import pytest
 from keras import layers
 
 from cnn_course import layers as course_layers
-from cnn_course.analysis import analyze, human_bytes, human_count
+from cnn_course.analysis import analyze, human_bytes, human_count, trainable_params
 
 
 def test_strided_padded_and_1x1_convolutions():
@@ -107,3 +107,21 @@ def test_sequential_models_built_with_add_keep_their_receptive_fields():
     cost = analyze(model)
     fields = [cost.row(f"relu{i}").receptive_field for i in range(3)]
     assert fields == [3, 5, 7]
+
+
+def test_trainable_params_leaves_out_batchnorm_statistics_and_frozen_layers():
+    inputs = keras.Input((6, 6, 2))
+    x = layers.Conv2D(4, 3, name="conv")(inputs)  # 3*3*2*4 + 4 = 76
+    x = layers.BatchNormalization(name="bn")(x)  # gamma, beta: 8; moving stats: 8
+    x = layers.Flatten()(x)
+    frozen = layers.Dense(3, name="frozen")  # 4*4*4*3 + 3 = 195, not trainable
+    outputs = frozen(x)
+    frozen.trainable = False
+    model = keras.Model(inputs, outputs)
+    assert trainable_params(model) == 76 + 8
+    assert model.count_params() == 76 + 16 + 195
+
+
+def test_trainable_params_needs_a_built_model():
+    with pytest.raises(ValueError, match="must be built"):
+        trainable_params(keras.Sequential([layers.Dense(3)]))

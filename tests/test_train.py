@@ -77,6 +77,25 @@ def test_fit_trains_and_reports_throughput():
     assert run.precision == "float32"
 
 
+def test_predict_with_flips_averages_an_image_and_its_mirror():
+    # A "model" that reports how bright the left half of the image is: the
+    # mirror image answers with the right half, so the average is the mean of
+    # both halves.
+    inputs = keras.Input((2, 4, 1))
+    left = keras.layers.Lambda(lambda t: keras.ops.mean(t[:, :, :2], axis=(1, 2)))(inputs)
+    outputs = keras.layers.Concatenate()([left, 1 - left])
+    model = keras.Model(inputs, outputs)
+    x = np.zeros((3, 2, 4, 1), "float32")
+    x[0, :, :2] = 1.0  # left half bright
+    x[1, :, 2:] = 1.0  # right half bright
+    x[2] = 0.5
+    expected_left = np.array([0.5, 0.5, 0.5])
+    np.testing.assert_allclose(model.predict(x, verbose=0)[:, 0], [1.0, 0.0, 0.5])
+    np.testing.assert_allclose(train.predict_with_flips(model, x)[:, 0], expected_left)
+    with pytest.raises(ValueError, match="batch of images"):
+        train.predict_with_flips(model, x[0])
+
+
 def test_compare_runs_every_arm_and_seed_and_restores_policy():
     keras.mixed_precision.set_global_policy("float32")
     rng = np.random.default_rng(0)

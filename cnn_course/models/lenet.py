@@ -164,7 +164,8 @@ def lenet5_paper(input_shape=(32, 32, 1), classes=10, name="lenet5_paper"):
     Example:
         >>> from cnn_course.models import lenet5_paper
         >>> model = lenet5_paper()
-        >>> sum(int(w.numpy().size) for w in model.trainable_weights)
+        >>> from cnn_course.analysis import trainable_params
+        >>> trainable_params(model)
         60000
     """
     _checks.image_shape(input_shape, 32, "the paper's LeNet-5")

@@ -257,7 +257,8 @@ def resnet_seed001(
     Example:
         >>> from cnn_course.models import resnet_seed001
         >>> model = resnet_seed001()
-        >>> sum(int(w.numpy().size) for w in model.trainable_weights)
+        >>> from cnn_course.analysis import trainable_params
+        >>> trainable_params(model)
         15853328
     """
     _checks.image_shape(input_shape, 32, "the seed-001 ResNet")
