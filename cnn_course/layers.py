@@ -261,6 +261,8 @@ class SqueezeExcitation(keras.layers.Layer):
         (1, 7, 7, 64)
         >>> se.count_params()  # 64*4 + 4 + 4*64 + 64
         580
+        >>> tuple(se.channel_weights(np.ones((1, 7, 7, 64), "float32")).shape)
+        (1, 64)
     """
 
     def __init__(self, ratio=16, **kwargs):
@@ -281,10 +283,13 @@ class SqueezeExcitation(keras.layers.Layer):
         self.squeeze.build((input_shape[0], channels))
         self.excite.build((input_shape[0], channels // self.ratio))
 
+    def channel_weights(self, inputs):
+        """The excitation: one weight in (0, 1) per channel, ``(batch, C)``."""
+        pooled = ops.mean(inputs, axis=(1, 2))  # the squeeze
+        return self.excite(self.squeeze(pooled))
+
     def call(self, inputs):
-        pooled = ops.mean(inputs, axis=(1, 2))
-        weights = self.excite(self.squeeze(pooled))
-        return inputs * weights[:, None, None, :]
+        return inputs * self.channel_weights(inputs)[:, None, None, :]
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -363,9 +363,7 @@ def block_diagram(model, prefix, ax=None, show_shapes=True):
     ax.set_ylim(-max(rows) - 0.6, 0.6)
     ax.axis("off")
     ax.set_title(f"{model.name}: {prefix}*")
-    fig = ax.figure
-    fig.tight_layout()
-    return fig
+    return _tight(ax.figure)
 
 
 def plot_images(images, titles=None, ncols=8, cmap="gray", size=1.4, vmin=None, vmax=None):
@@ -406,8 +404,7 @@ def plot_images(images, titles=None, ncols=8, cmap="gray", size=1.4, vmin=None, 
             axis.imshow(images[index], cmap=cmap, vmin=vmin, vmax=vmax)
             if titles is not None:
                 axis.set_title(str(titles[index]), fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _tight(fig)
 
 
 def plot_connection_table(table, ax=None, rows="S2 map", columns="C3 map"):
@@ -439,9 +436,7 @@ def plot_connection_table(table, ax=None, rows="S2 map", columns="C3 map"):
     ax.set_yticks(np.arange(-0.5, table.shape[0]), minor=True)
     ax.grid(which="minor", color="#999999", linewidth=0.5)
     ax.tick_params(which="minor", length=0)
-    fig = ax.figure
-    fig.tight_layout()
-    return fig
+    return _tight(ax.figure)
 
 
 def confusion_matrix(y_true, y_pred, classes):
@@ -492,6 +487,4 @@ def plot_confusion_matrix(y_true, y_pred, class_names, ax=None):
     ax.set_yticklabels(class_names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    fig = ax.figure
-    fig.tight_layout()
-    return fig
+    return _tight(ax.figure)

@@ -136,6 +136,7 @@ def test_squeeze_excitation_matches_reference():
     hidden = np.maximum(squeezed @ w1 + b1, 0)
     scale = 1 / (1 + np.exp(-(hidden @ w2 + b2)))
     np.testing.assert_allclose(out, x * scale[:, None, None, :], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(se.channel_weights(x)), scale, rtol=1e-5, atol=1e-6)
     assert se.count_params() == 32 * 4 + 4 + 4 * 32 + 32
 
 
