@@ -1,7 +1,7 @@
 """The arms of Chapter 3's controlled experiments, sized for Fashion-MNIST.
 
 Each function returns ``{arm name: builder}`` for
-:func:`cnn_course.train.compare`: models that are identical except for the
+:func:`compare`: models that are identical except for the
 one difference the experiment studies.
 
 - :func:`normalization_arms`: AlexNet's local response normalization
@@ -12,10 +12,20 @@ one difference the experiment studies.
   fully connected head on the same body, with and without dropout.
 - :func:`activation_arms`: ReLU against tanh in the same four-layer network
   (AlexNet's Figure 1).
+
+:func:`compare` runs them: every arm with every seed, the same data and
+budget, and :class:`Comparison` reports the result with paired per-seed
+differences and t-based intervals (:func:`paired_difference`).
 """
 
+import collections
+import dataclasses
+
 import keras
+import numpy as np
 from keras import layers
+
+from . import train
 
 from .models.alexnet import alexnet_lrn
 from .models.nin import network_in_network
@@ -191,3 +201,220 @@ def activation_arms():
         "ReLU": lambda: four_layer_net("relu"),
         "tanh": lambda: four_layer_net("tanh"),
     }
+
+
+# --- Running an experiment -------------------------------------------------
+
+
+class Difference(collections.namedtuple("Difference", "mean low high per_seed confidence")):
+    """A paired difference between two arms, with its t-based interval.
+
+    Attributes:
+        mean: mean over seeds of ``arm - baseline``.
+        low, high: the ``confidence`` interval of that mean (Student's t with
+            ``n - 1`` degrees of freedom, ``n`` seeds).
+        per_seed: the difference for each seed, in the order of the seeds.
+        confidence: the confidence level, e.g. 0.95.
+    """
+
+    __slots__ = ()
+
+    def __str__(self):
+        seeds = ", ".join(f"{d:+.4f}" for d in self.per_seed)
+        return (
+            f"{self.mean:+.4f} ({self.confidence:.0%} CI {self.low:+.4f} to "
+            f"{self.high:+.4f}; per seed {seeds})"
+        )
+
+
+def paired_difference(values, baseline, confidence=0.95):
+    """Mean of the paired differences ``values - baseline`` with a t interval.
+
+    Runs that share a seed share their initial weights (where the arms have
+    the same layers) and their data order, so the per-seed differences are
+    paired: their spread, not the spread of each arm, measures the noise.
+    The interval is ``mean ± t * sd / sqrt(n)``, with ``t`` the
+    ``(1 + confidence) / 2`` quantile of Student's t with ``n - 1`` degrees
+    of freedom (4.30 for three seeds at 95%, not 2).
+
+    Args:
+        values, baseline: one number per seed for each arm, same seed order.
+        confidence: level of the interval, between 0 and 1.
+
+    Returns:
+        A :class:`Difference`.
+
+    Raises:
+        ValueError: for fewer than two seeds (no interval can be computed),
+            or lists of different lengths.
+
+    Example:
+        >>> from cnn_course.experiments import paired_difference
+        >>> d = paired_difference([0.90, 0.92, 0.94], [0.88, 0.89, 0.92])
+        >>> round(d.mean, 4), round(d.low, 4), round(d.high, 4)
+        (0.0233, 0.009, 0.0377)
+    """
+    from scipy import stats
+
+    values = np.asarray(values, dtype="float64")
+    baseline = np.asarray(baseline, dtype="float64")
+    if values.shape != baseline.shape or values.ndim != 1:
+        raise ValueError(
+            "`values` and `baseline` must be lists of the same length, one number "
+            f"per seed. Received: {values.shape} and {baseline.shape}"
+        )
+    if len(values) < 2:
+        raise ValueError(
+            f"A confidence interval needs at least two seeds. Received: {len(values)}; "
+            "run the comparison with more seeds."
+        )
+    if not 0 < confidence < 1:
+        raise ValueError(f"`confidence` must be between 0 and 1. Received: {confidence!r}")
+    per_seed = values - baseline
+    n = len(per_seed)
+    mean = float(per_seed.mean())
+    half = float(stats.t.ppf((1 + confidence) / 2, n - 1) * per_seed.std(ddof=1) / np.sqrt(n))
+    return Difference(mean, mean - half, mean + half, tuple(float(d) for d in per_seed), confidence)
+
+
+@dataclasses.dataclass
+class Comparison:
+    """Results of :func:`compare`: one :class:`cnn_course.train.Run` per arm
+    and seed.
+
+    Attributes:
+        runs: ``{arm: [Run, ...]}``, the runs in the order of ``seeds``.
+        seeds: the seeds, the same for every arm.
+        budget: the data and training budget, in words.
+    """
+
+    runs: dict
+    seeds: tuple
+    budget: str
+
+    def values(self, arm, metric="val_accuracy"):
+        """The last-epoch ``metric`` of each seed of ``arm``."""
+        if arm not in self.runs:
+            raise ValueError(f"Unknown arm {arm!r}; the arms are {list(self.runs)}")
+        try:
+            return np.array([run.history[metric][-1] for run in self.runs[arm]])
+        except KeyError:
+            known = sorted(self.runs[arm][0].history)
+            raise ValueError(f"Unknown metric {metric!r}; the runs recorded {known}") from None
+
+    def summary(self, metric="val_accuracy"):
+        """``{arm: (mean, sd, values)}`` of the last-epoch ``metric``.
+
+        ``sd`` is NaN with a single seed: one run says nothing about spread.
+        """
+        result = {}
+        for arm in self.runs:
+            values = self.values(arm, metric)
+            sd = float(values.std(ddof=1)) if len(values) > 1 else float("nan")
+            result[arm] = (float(values.mean()), sd, values)
+        return result
+
+    def difference(self, arm, baseline, metric="val_accuracy", confidence=0.95):
+        """Paired difference ``arm - baseline`` over the shared seeds, with its
+        t interval: see :func:`paired_difference`."""
+        return paired_difference(
+            self.values(arm, metric), self.values(baseline, metric), confidence
+        )
+
+    def table(self, metric="val_accuracy"):
+        """A text table of mean, spread and per-seed values of ``metric``."""
+        rows = [f"{'arm':24s} {metric + ' (mean ± sd)':>26s}   per seed"]
+        for arm, (mean, sd, values) in self.summary(metric).items():
+            spread = "n/a" if np.isnan(sd) else f"{sd:.4f}"
+            seeds = ", ".join(f"{v:.4f}" for v in values)
+            rows.append(f"{arm:24s} {mean:>17.4f} ± {spread:6s}   {seeds}")
+        rows.append(f"budget: {self.budget}")
+        return "\n".join(rows)
+
+    def __str__(self):
+        return self.table()
+
+    __repr__ = __str__
+
+
+def compare(
+    arms,
+    splits,
+    seeds=(0, 1, 2),
+    epochs=3,
+    batch_size=128,
+    optimizer=lambda: keras.optimizers.Adam(1e-3),
+    precision="auto",
+    augment=(),
+    loss="sparse_categorical_crossentropy",
+):
+    """A controlled experiment: the same data and budget for every arm and seed.
+
+    For each arm and each seed: :func:`cnn_course.train.setup` with that
+    seed, build the model, compile it with a fresh optimizer, and
+    :func:`cnn_course.train.fit` it. Only the architecture differs between
+    arms; runs with the same seed see the same data in the same order, so
+    arms can be compared seed by seed (:meth:`Comparison.difference`). The
+    global dtype policy is restored afterwards, even if a run fails.
+
+    Args:
+        arms: ``{name: builder}``; each builder takes no arguments and
+            returns an uncompiled model with a softmax output.
+        splits: a :class:`cnn_course.data.Splits` (training and validation
+            sets are used).
+        seeds: one run per seed and arm.
+        epochs, batch_size: the budget.
+        optimizer: a function returning a new optimizer, or ``{arm: function}``
+            to give each arm its own (for example its own learning rate).
+        precision: see :func:`cnn_course.train.setup`.
+        augment: see :func:`cnn_course.data.make_dataset`.
+        loss: the loss every arm is compiled with.
+
+    Returns:
+        A :class:`Comparison`.
+
+    Example:
+        >>> import numpy as np, keras
+        >>> from cnn_course import experiments
+        >>> from cnn_course.data import Splits
+        >>> x, y = np.random.rand(16, 8, 8, 1).astype("float32"), np.arange(16) % 2
+        >>> tiny = lambda: keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+        >>> result = experiments.compare({"tiny": tiny}, Splits(x, y, x, y, x, y), seeds=(0, 1), epochs=1, precision="float32")
+        >>> len(result.runs["tiny"])
+        2
+    """
+    if not arms:
+        raise ValueError("`arms` must name at least one arm: {name: builder}.")
+    seeds = tuple(seeds)
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"`seeds` must be distinct and not empty. Received: seeds={seeds!r}")
+    optimizers = optimizer if isinstance(optimizer, dict) else {arm: optimizer for arm in arms}
+    if set(optimizers) != set(arms):
+        raise ValueError(
+            f"`optimizer` as a dict needs one entry per arm {sorted(arms)}. "
+            f"Received: {sorted(optimizers)}"
+        )
+    previous_policy = keras.mixed_precision.global_policy().name
+    runs = {}
+    try:
+        for arm, build in arms.items():
+            runs[arm] = []
+            for seed in seeds:
+                train.setup(seed=seed, precision=precision)
+                model = build()
+                model.compile(optimizer=optimizers[arm](), loss=loss, metrics=["accuracy"])
+                runs[arm].append(
+                    train.fit(
+                        model, splits.x_train, splits.y_train,
+                        validation_data=(splits.x_valid, splits.y_valid),
+                        epochs=epochs, batch_size=batch_size, augment=augment,
+                        seed=seed, verbose=0,
+                    )
+                )
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+    budget = (
+        f"{len(splits.x_train):,} training images, {epochs} epoch(s), batch "
+        f"{batch_size}, seeds {list(seeds)}, {runs[next(iter(runs))][0].precision}"
+    )
+    return Comparison(runs, seeds, budget)

@@ -130,14 +130,27 @@ class LocalResponseNormalization(keras.layers.Layer):
 def spp_edges(size, bins):
     """Start and end of each of ``bins`` pooling windows along a side.
 
-    Window ``i`` covers ``floor(i * size / bins)`` to
-    ``ceil((i + 1) * size / bins)``, as in SPP-net: windows tile the whole
-    side, may overlap by one pixel, and are never empty.
+    Window ``i`` covers ``floor(i * size / bins)`` (included) to
+    ``ceil((i + 1) * size / bins)`` (excluded): adaptive bins, the rule of
+    PyTorch's ``AdaptiveMaxPool2d``. The windows tile the whole side, may
+    overlap by one pixel, and each holds at least one pixel.
+
+    This is not SPP-net's rule. The paper (He et al., Section 2.3) pools
+    with a window ``ceil(size / bins)`` and a stride ``floor(size /
+    bins)``. Both rules give the same windows when ``size % bins`` is 0 or
+    1, as for the paper's 13x13 conv5 map with 1, 2, 3, 4 or 6 bins; for
+    other sizes the paper's windows stop short and no bin sees the last
+    ``size % bins - 1`` rows (or columns): 38 cases for sizes 1 to 30 with
+    3, 4 or 6 bins. We keep the adaptive rule because its bins tile the
+    whole side at every size, none is empty, and it needs no special case
+    for any size.
 
     Example:
         >>> from cnn_course.layers import spp_edges
-        >>> spp_edges(13, 4)
+        >>> spp_edges(13, 4)  # the paper's rule gives the same windows
         [(0, 4), (3, 7), (6, 10), (9, 13)]
+        >>> spp_edges(7, 4)  # the paper's: (0, 2), (1, 3), (2, 4), (3, 5)
+        [(0, 2), (1, 4), (3, 6), (5, 7)]
     """
     return [
         (math.floor(i * size / bins), math.ceil((i + 1) * size / bins))
@@ -155,6 +168,15 @@ class SpatialPyramidPooling(keras.layers.Layer):
     ``channels * sum(n * n for n in bins)``. A model with an ``(None, None,
     C)`` input can then take images of any size, as long as each side is at
     least ``max(bins)``.
+
+    The bins are adaptive (:func:`spp_edges`): along a side of ``a`` pixels,
+    bin ``i`` of ``n`` covers ``[floor(i * a / n), ceil((i + 1) * a / n))``.
+    Deviation: the paper pools with a window ``ceil(a / n)`` and a stride
+    ``floor(a / n)``, which gives the same bins when ``a % n`` is 0 or 1
+    (e.g. its 13x13 conv5 map) but otherwise leaves the last
+    ``a % n - 1`` rows or columns out of every bin. Adaptive bins never
+    do: they tile the map exactly, none is empty, and they adapt to any map
+    size.
 
     Args:
         bins: grid sizes of the pyramid levels, e.g. ``(1, 2, 4)``.
@@ -276,10 +298,14 @@ class SqueezeExcitation(keras.layers.Layer):
                 f"SqueezeExcitation needs at least `ratio` channels. Received "
                 f"{channels} channels with ratio={self.ratio}."
             )
+        # The sub-layers follow this layer's dtype policy, whatever the
+        # global one is when it is built.
         self.squeeze = keras.layers.Dense(
-            channels // self.ratio, activation="relu", name="squeeze"
+            channels // self.ratio, activation="relu", name="squeeze", dtype=self.dtype_policy
         )
-        self.excite = keras.layers.Dense(channels, activation="sigmoid", name="excite")
+        self.excite = keras.layers.Dense(
+            channels, activation="sigmoid", name="excite", dtype=self.dtype_policy
+        )
         self.squeeze.build((input_shape[0], channels))
         self.excite.build((input_shape[0], channels // self.ratio))
 
@@ -363,7 +389,10 @@ class ConnectionTableConv2D(keras.layers.Layer):
         """The equivalent dense kernel, zero where the table has no connection."""
         k = self.kernel_size
         inputs, outputs = self.table.shape
-        dense = ops.matmul(self.kernel, ops.convert_to_tensor(self._expand))
+        # Inside call() the kernel is already cast to the compute dtype (e.g.
+        # bfloat16 under mixed precision); the table follows it.
+        kernel = ops.convert_to_tensor(self.kernel)
+        dense = ops.matmul(kernel, ops.convert_to_tensor(self._expand, dtype=kernel.dtype))
         return ops.reshape(dense, (k, k, inputs, outputs))
 
     def call(self, inputs):
@@ -453,6 +482,12 @@ class RBFOutput(keras.layers.Layer):
     output can be used as logits with a cross-entropy loss, which is close
     to the paper's MAP criterion (its Eq. 9).
 
+    The layer computes in float32 unless given another ``dtype``, also under
+    a mixed-precision policy: squared distances of 84 numbers reach several
+    hundred, where bfloat16 cannot tell scores a unit apart (Keras' mixed
+    precision guide keeps a model's output layer in float32 for the same
+    reason).
+
     Args:
         codes: array of shape ``(classes, inputs)`` with the fixed codes.
 
@@ -465,6 +500,7 @@ class RBFOutput(keras.layers.Layer):
     """
 
     def __init__(self, codes, **kwargs):
+        kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         self.codes = np.asarray(codes, dtype="float32")
         if self.codes.ndim != 2:
@@ -481,7 +517,7 @@ class RBFOutput(keras.layers.Layer):
             )
 
     def call(self, inputs):
-        codes = ops.convert_to_tensor(self.codes)
+        codes = ops.convert_to_tensor(self.codes, dtype=inputs.dtype)
         distances = (
             ops.sum(ops.square(inputs), axis=-1, keepdims=True)
             - 2.0 * ops.matmul(inputs, ops.transpose(codes))

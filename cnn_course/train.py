@@ -12,16 +12,14 @@ Three steps, each optional::
                     validation_data=(splits.x_valid, splits.y_valid), epochs=10)
     run.history["val_accuracy"], run.seconds, run.samples_per_second
 
-:func:`fit` feeds ``model.fit`` from a ``tf.data`` pipeline (shuffling,
-optional augmentation, prefetching) and records wall time and throughput;
-any other keyword goes to ``model.fit`` unchanged. Everything also works
-inside a ``tf.distribute`` strategy scope: build and compile the model in
-the scope and call :func:`fit` as usual.
-
-:func:`compare` runs a small controlled experiment: several architectures
-("arms"), several seeds each, the same data and budget.
-:func:`predict_with_flips` averages the predictions for an image and its
-mirror image (test-time augmentation).
+:func:`fit` feeds ``model.fit`` from :func:`cnn_course.data.make_dataset`
+(reproducible shuffling and augmentation, any Keras backend) and records
+wall time, throughput and the precision; every other keyword goes to
+``model.fit`` unchanged. It also works inside a ``tf.distribute`` strategy
+scope: build and compile the model in the scope and call :func:`fit` as
+usual. :func:`predict_with_flips` averages the predictions for an image and
+its mirror image (test-time augmentation). Controlled comparisons of
+several architectures live in :mod:`cnn_course.experiments`.
 """
 
 import dataclasses
@@ -32,14 +30,14 @@ import keras
 import numpy as np
 
 from . import _checks
-
-#: Environment variable that overrides the automatic precision choice.
-PRECISION_ENV = "CNN_COURSE_PRECISION"
+from .data import make_dataset
+from .settings import PRECISION_ENV
 
 #: CPU flags of units that compute in bfloat16 (Intel AMX, AVX-512 BF16).
 BF16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
 
-_PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
+#: The dtype policies :func:`setup` can set.
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 def _cpu_flags():
@@ -51,6 +49,24 @@ def _cpu_flags():
     except OSError:
         pass
     return set()
+
+
+def _has_gpu():
+    """True when the backend in use sees a GPU."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_physical_devices("GPU"))
+    if backend == "jax":
+        import jax
+
+        return jax.default_backend() == "gpu"
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.is_available()
+    return False
 
 
 def choose_precision():
@@ -68,12 +84,9 @@ def choose_precision():
     """
     override = os.environ.get(PRECISION_ENV)
     if override:
-        return _checks.one_of(override, PRECISION_ENV, _PRECISIONS[1:])
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        if tf.config.list_physical_devices("GPU"):
-            return "mixed_float16"
+        return _checks.one_of(override, PRECISION_ENV, PRECISIONS)
+    if _has_gpu():
+        return "mixed_float16"
     if _cpu_flags() & set(BF16_CPU_FLAGS):
         return "mixed_bfloat16"
     return "float32"
@@ -96,90 +109,14 @@ def setup(seed=None, precision="auto"):
         >>> train.setup(seed=0, precision="float32")
         'float32'
     """
-    _checks.one_of(precision, "precision", _PRECISIONS)
+    _checks.one_of(precision, "precision", ("auto", *PRECISIONS))
     if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"`seed` must be None or a non-negative integer. Received: seed={seed!r}")
         keras.utils.set_random_seed(int(seed))
     policy = choose_precision() if precision == "auto" else precision
     keras.mixed_precision.set_global_policy(policy)
     return policy
-
-
-def _augmenter(augment, image_shape, seed):
-    """A function (image -> image) applying the requested augmentations."""
-    import tensorflow as tf
-
-    height, width = image_shape[0], image_shape[1]
-    steps = []
-    for name in augment:
-        if name == "shift":  # pad by 2 pixels, crop back at a random offset
-            def shift(image):
-                padded = tf.pad(image, [[2, 2], [2, 2], [0, 0]])
-                return tf.image.random_crop(padded, image_shape, seed=seed)
-            steps.append(shift)
-        elif name == "flip":
-            steps.append(lambda image: tf.image.random_flip_left_right(image, seed=seed))
-        elif name == "crop":  # random crop of 7/8 of the side, resized back
-            def crop(image):
-                size = [max(1, height * 7 // 8), max(1, width * 7 // 8), image_shape[2]]
-                cropped = tf.image.random_crop(image, size, seed=seed)
-                return tf.image.resize(cropped, (height, width))
-            steps.append(crop)
-
-    def apply(image, label):
-        for step in steps:
-            image = step(image)
-        return image, label
-
-    return apply
-
-
-_AUGMENTATIONS = ("shift", "flip", "crop")
-
-
-def make_dataset(x, y, batch_size=128, shuffle=True, augment=(), seed=None, cache=True):
-    """A ``tf.data`` pipeline over arrays: shuffle, augment, batch, prefetch.
-
-    Args:
-        x, y: NumPy arrays of images ``(n, height, width, channels)`` and
-            labels.
-        batch_size: examples per batch.
-        shuffle: reshuffle every epoch.
-        augment: any of ``"shift"`` (random shifts of up to 2 pixels),
-            ``"flip"`` (horizontal flips) and ``"crop"`` (random crops of 7/8
-            of the side, resized back); applied to training batches only.
-        seed: seed of the shuffling and augmentation.
-        cache: keep the decoded arrays in memory between epochs.
-
-    Returns:
-        A ``tf.data.Dataset`` of ``(images, labels)`` batches.
-
-    Example:
-        >>> import numpy as np
-        >>> from cnn_course.train import make_dataset
-        >>> ds = make_dataset(np.zeros((10, 28, 28, 1), "float32"), np.arange(10), batch_size=4)
-        >>> [int(images.shape[0]) for images, _ in ds]
-        [4, 4, 2]
-    """
-    import tensorflow as tf
-
-    batch_size = _checks.positive_int(batch_size, "batch_size")
-    augment = (augment,) if isinstance(augment, str) else tuple(augment or ())
-    for name in augment:
-        _checks.one_of(name, "augment", _AUGMENTATIONS)
-    if len(x) != len(y):
-        raise ValueError(
-            f"`x` and `y` must have the same length. Received: {len(x)} and {len(y)}"
-        )
-    dataset = tf.data.Dataset.from_tensor_slices((x, y))
-    if cache:
-        dataset = dataset.cache()
-    if shuffle:
-        dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    if augment:
-        dataset = dataset.map(
-            _augmenter(augment, x.shape[1:], seed), num_parallel_calls=tf.data.AUTOTUNE
-        )
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
 @dataclasses.dataclass
@@ -190,7 +127,7 @@ class Run:
         history: ``model.fit``'s ``History.history`` dict (per-epoch metrics).
         seconds: wall time of ``model.fit``.
         samples_per_second: training examples processed per second.
-        precision: the dtype policy in force during training.
+        precision: the model's dtype policy (its own, not the global one).
     """
 
     history: dict
@@ -199,31 +136,77 @@ class Run:
     precision: str
 
 
+def _is_array(value):
+    return isinstance(value, (np.ndarray, list)) or hasattr(value, "__array__")
+
+
+def _validation_set(validation_data, batch_size):
+    """``validation_data`` as ``model.fit`` takes it; arrays go through
+    :func:`cnn_course.data.make_dataset` (no shuffling, no augmentation)."""
+    if validation_data is None:
+        return None
+    if isinstance(validation_data, tuple):
+        if len(validation_data) not in (2, 3) or not all(
+            v is None or _is_array(v) for v in validation_data
+        ):
+            raise ValueError(
+                "`validation_data` must be (x, y) or (x, y, sample_weight) arrays, or a "
+                "dataset. Received: a tuple of "
+                f"{[type(v).__name__ for v in validation_data]}"
+            )
+        x, y, *weight = validation_data
+        if len(x) == 0:
+            raise ValueError(
+                "`validation_data` is empty: pass None to train without validation."
+            )
+        return make_dataset(x, y, batch_size, shuffle=False,
+                            sample_weight=weight[0] if weight else None)
+    return validation_data  # a tf.data.Dataset, a PyDataset...: model.fit takes it
+
+
 def fit(
     model,
     x,
-    y,
+    y=None,
     validation_data=None,
     epochs=1,
     batch_size=128,
     augment=(),
     seed=None,
+    sample_weight=None,
+    validation_split=0.0,
     **fit_kwargs,
 ):
-    """``model.fit`` on a ``tf.data`` pipeline, timed.
+    """``model.fit`` on a reproducible pipeline, timed.
+
+    Arrays are batched, shuffled and augmented by
+    :func:`cnn_course.data.make_dataset`; a dataset given as ``x`` (a
+    ``tf.data.Dataset``, a ``keras.utils.PyDataset``...) goes to
+    ``model.fit`` as it is. Everything else works as in ``model.fit``.
 
     Args:
         model: a compiled Keras model.
-        x, y: training images and labels (NumPy arrays).
-        validation_data: ``(x, y)`` arrays, or ``None``.
+        x, y: training images and labels (arrays), or a dataset as ``x`` and
+            no ``y``.
+        validation_data: ``(x, y)`` or ``(x, y, sample_weight)`` arrays, a
+            dataset, or ``None``.
         epochs: passes over the training data.
-        batch_size: examples per step.
-        augment: augmentations for the training set, see :func:`make_dataset`.
+        batch_size: examples per step (arrays only).
+        augment: augmentations for the training set, see
+            :func:`cnn_course.data.make_dataset` (arrays only).
         seed: seed of shuffling and augmentation.
+        sample_weight: per-example weights of the training set.
+        validation_split: as in ``model.fit``: this fraction of the arrays,
+            taken from the end before shuffling, is used for validation.
         **fit_kwargs: passed to ``model.fit`` (``callbacks``, ``verbose``...).
 
     Returns:
         A :class:`Run` with the history, wall time and throughput.
+
+    Raises:
+        ValueError: for empty arrays, ``y`` with a dataset, augmentation of a
+            dataset, both ``validation_data`` and ``validation_split``, or
+            arguments ``model.fit`` would reject in the middle of training.
 
     Example:
         >>> import numpy as np, keras
@@ -235,20 +218,48 @@ def fit(
         (2, True)
     """
     epochs = _checks.positive_int(epochs, "epochs")
-    train_data = make_dataset(x, y, batch_size, shuffle=True, augment=augment, seed=seed)
-    if validation_data is not None:
-        validation_data = make_dataset(
-            *validation_data, batch_size=batch_size, shuffle=False
-        )
-    fit_kwargs.setdefault("shuffle", False)  # the pipeline shuffles
+    batch_size = _checks.positive_int(batch_size, "batch_size")
+    for name in ("batch_size", "shuffle", "steps_per_epoch", "x", "y"):
+        if name in fit_kwargs:
+            raise ValueError(f"`{name}` is set by train.fit itself; do not pass it twice.")
+    if not _is_array(x):  # a dataset: model.fit reads it as it is
+        if y is not None or sample_weight is not None or augment or validation_split:
+            raise ValueError(
+                "With a dataset as `x`, `y`, `sample_weight`, `augment` and "
+                "`validation_split` must stay unset: the dataset provides the batches. "
+                f"Received: x of type {type(x).__name__}"
+            )
+        train_data, size = x, None
+    else:
+        if y is None:
+            raise ValueError("`y` is required when `x` is an array of images.")
+        x, y = np.asarray(x), np.asarray(y)
+        if validation_split:
+            if validation_data is not None:
+                raise ValueError("Pass `validation_data` or `validation_split`, not both.")
+            if not 0 < validation_split < 1:
+                raise ValueError(
+                    "`validation_split` must be a fraction between 0 and 1. "
+                    f"Received: validation_split={validation_split!r}"
+                )
+            keep = int(len(x) * (1 - validation_split))  # as model.fit: the end
+            weights = None if sample_weight is None else np.asarray(sample_weight)
+            validation_data = (x[keep:], y[keep:]) + (() if weights is None else (weights[keep:],))
+            x, y = x[:keep], y[:keep]
+            sample_weight = None if weights is None else weights[:keep]
+        train_data = make_dataset(x, y, batch_size, shuffle=True, augment=augment,
+                                  seed=seed, sample_weight=sample_weight)
+        size = len(x)
+    validation = _validation_set(validation_data, batch_size)
     start = time.perf_counter()
-    history = model.fit(train_data, validation_data=validation_data, epochs=epochs, **fit_kwargs)
+    history = model.fit(train_data, validation_data=validation, epochs=epochs, **fit_kwargs)
     seconds = time.perf_counter() - start
+    epochs_run = len(history.epoch) or 1  # early stopping may end sooner
     return Run(
         history=dict(history.history),
         seconds=seconds,
-        samples_per_second=len(x) * epochs / seconds,
-        precision=keras.mixed_precision.global_policy().name,
+        samples_per_second=(size or 0) * epochs_run / seconds,
+        precision=model.dtype_policy.name,
     )
 
 
@@ -263,12 +274,16 @@ def predict_with_flips(model, x, batch_size=256):
     natural scenes; not digits or text). It costs two forward passes.
 
     Args:
-        model: a model whose outputs are class probabilities.
+        model: a model with one output of class probabilities.
         x: images ``(n, height, width, channels)``.
         batch_size: images per forward pass.
 
     Returns:
         A NumPy array ``(n, classes)`` of averaged probabilities.
+
+    Raises:
+        ValueError: if ``x`` is not a batch of images, or the model has more
+            than one output or its output is not ``(n, classes)``.
 
     Example:
         >>> import numpy as np, keras
@@ -288,119 +303,12 @@ def predict_with_flips(model, x, batch_size=256):
         )
     batch_size = _checks.positive_int(batch_size, "batch_size")
     direct = model.predict(x, batch_size=batch_size, verbose=0)
+    if not isinstance(direct, np.ndarray) or direct.shape != (len(x), direct.shape[-1]):
+        shapes = [np.shape(p) for p in (direct.values() if isinstance(direct, dict) else direct)] \
+            if isinstance(direct, (list, tuple, dict)) else [np.shape(direct)]
+        raise ValueError(
+            "predict_with_flips needs a model with one output of shape (n, classes). "
+            f"Received: model {model.name!r} whose predictions have shapes {shapes}"
+        )
     mirrored = model.predict(x[:, :, ::-1], batch_size=batch_size, verbose=0)
     return (np.asarray(direct, "float32") + np.asarray(mirrored, "float32")) / 2
-
-
-@dataclasses.dataclass
-class Comparison:
-    """Results of :func:`compare`: one list of :class:`Run` per arm.
-
-    ``summary(metric)`` gives, per arm, the mean and standard deviation over
-    seeds of the metric's last-epoch value; printing shows a table.
-    """
-
-    runs: dict
-    budget: str
-
-    def summary(self, metric="val_accuracy"):
-        """``{arm: (mean, std, values)}`` of the last-epoch ``metric``."""
-        result = {}
-        for arm, runs in self.runs.items():
-            values = np.array([run.history[metric][-1] for run in runs])
-            result[arm] = (float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0, values)
-        return result
-
-    def difference(self, arm, baseline, metric="val_accuracy"):
-        """Mean of ``arm`` minus mean of ``baseline``, and its standard error.
-
-        The standard error is ``sqrt(sd_a^2 / n_a + sd_b^2 / n_b)``; a
-        difference within about two standard errors is not evidence that
-        the arms differ.
-        """
-        summary = self.summary(metric)
-        (mean_a, sd_a, values_a), (mean_b, sd_b, values_b) = summary[arm], summary[baseline]
-        error = (sd_a**2 / len(values_a) + sd_b**2 / len(values_b)) ** 0.5
-        return mean_a - mean_b, error
-
-    def table(self, metric="val_accuracy"):
-        """A text table of mean, spread and per-seed values of ``metric``."""
-        rows = [f"{'arm':24s} {metric + ' (mean ± sd)':>26s}   per seed"]
-        for arm, (mean, std, values) in self.summary(metric).items():
-            seeds = ", ".join(f"{v:.4f}" for v in values)
-            rows.append(f"{arm:24s} {mean:>17.4f} ± {std:.4f}   {seeds}")
-        rows.append(f"budget: {self.budget}")
-        return "\n".join(rows)
-
-    def __str__(self):
-        return self.table()
-
-    __repr__ = __str__
-
-
-def compare(
-    arms,
-    splits,
-    seeds=(0, 1, 2),
-    epochs=3,
-    batch_size=128,
-    optimizer=lambda: keras.optimizers.Adam(1e-3),
-    precision="auto",
-    augment=(),
-):
-    """A controlled experiment: the same data and budget for every arm and seed.
-
-    For each arm and each seed: :func:`setup` with that seed, build the
-    model, compile it with a fresh optimizer and sparse cross-entropy, and
-    :func:`fit` it. Only the architecture differs between arms.
-
-    Args:
-        arms: ``{name: builder}``; each builder takes no arguments and
-            returns an uncompiled model with a softmax output.
-        splits: a :class:`cnn_course.data.Splits` (training and validation
-            sets are used).
-        seeds: one run per seed and arm.
-        epochs, batch_size: the budget.
-        optimizer: a function returning a new optimizer.
-        precision: see :func:`setup`.
-        augment: see :func:`make_dataset`.
-
-    Returns:
-        A :class:`Comparison`.
-
-    Example:
-        >>> import numpy as np, keras
-        >>> from cnn_course import train
-        >>> from cnn_course.data import Splits
-        >>> x, y = np.random.rand(16, 8, 8, 1).astype("float32"), np.arange(16) % 2
-        >>> tiny = lambda: keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
-        >>> result = train.compare({"tiny": tiny}, Splits(x, y, x, y, x, y), seeds=(0, 1), epochs=1, precision="float32")
-        >>> len(result.runs["tiny"])
-        2
-    """
-    previous_policy = keras.mixed_precision.global_policy().name
-    runs = {}
-    for arm, build in arms.items():
-        runs[arm] = []
-        for seed in seeds:
-            setup(seed=seed, precision=precision)
-            model = build()
-            model.compile(
-                optimizer=optimizer(),
-                loss="sparse_categorical_crossentropy",
-                metrics=["accuracy"],
-            )
-            runs[arm].append(
-                fit(
-                    model, splits.x_train, splits.y_train,
-                    validation_data=(splits.x_valid, splits.y_valid),
-                    epochs=epochs, batch_size=batch_size, augment=augment,
-                    seed=seed, verbose=0,
-                )
-            )
-    keras.mixed_precision.set_global_policy(previous_policy)
-    budget = (
-        f"{len(splits.x_train):,} training images, {epochs} epoch(s), batch "
-        f"{batch_size}, seeds {list(seeds)}"
-    )
-    return Comparison(runs, budget)

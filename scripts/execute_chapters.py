@@ -8,7 +8,7 @@ after changing a chapter or the package::
     python scripts/execute_chapters.py book/01-*.ipynb  # some chapters
 
 Quick mode is off here (chapters train with their full budget); the kernel
-environment is the one the tests use (tests/notebook_env.py).
+environment is the one the tests use (scripts/notebook_env.py).
 """
 
 import argparse
@@ -17,7 +17,7 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 import nbclient  # noqa: E402
 import nbformat  # noqa: E402

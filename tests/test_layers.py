@@ -5,7 +5,6 @@ import math
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from cnn_course import layers as L
 from cnn_course.models.lenet import LENET5_C3_TABLE
@@ -64,6 +63,7 @@ def test_lrn_matches_the_paper_formula_and_tensorflow():
     layer = L.LocalResponseNormalization(depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75)
     ours = np.asarray(layer(x))
     np.testing.assert_allclose(ours, lrn_reference(x, 5, 2.0, 1e-4, 0.75), rtol=1e-5)
+    tf = pytest.importorskip("tensorflow")
     tf_lrn = tf.nn.local_response_normalization(x, depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75)
     np.testing.assert_allclose(ours, tf_lrn.numpy(), rtol=1e-5)
     # The portable keras.ops path (used on other backends) agrees too.

@@ -5,8 +5,12 @@ Used by ``conftest.py`` (quick mode, for the test suite) and by
 that both produce the same, comparable cell outputs.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
+
+from cnn_course.settings import QUICK_ENV
 
 #: Kernel settings: TensorFlow writes start-up lines (with time stamps and
 #: process ids) to the process' stderr before its log level applies; they
@@ -21,15 +25,16 @@ def configure(quick):
         quick: switch the course's quick mode on (tests) or off (full runs).
     """
     if quick:
-        os.environ["CNN_COURSE_QUICK"] = "1"
+        os.environ[QUICK_ENV] = "1"
     else:
-        os.environ.pop("CNN_COURSE_QUICK", None)
+        os.environ.pop(QUICK_ENV, None)
     # oneDNN stays on: it trains several times faster on CPUs.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     # Width of model.summary() tables, which rich takes from the terminal.
     os.environ["JUPYTER_COLUMNS"] = "80"
     os.environ["COLUMNS"] = "80"
     ipython_dir = tempfile.mkdtemp(prefix="cnn-course-ipython-")
+    atexit.register(shutil.rmtree, ipython_dir, ignore_errors=True)
     profile = os.path.join(ipython_dir, "profile_default")
     os.makedirs(profile)
     with open(os.path.join(profile, "ipython_kernel_config.py"), "w") as f:

@@ -1,0 +1,251 @@
+"""The input pipeline (data.make_dataset), train.fit's handling of what
+model.fit accepts, predict_with_flips and experiments.compare."""
+
+import keras
+import numpy as np
+import pytest
+
+from cnn_course import experiments, train
+from cnn_course.data import Splits, make_dataset
+
+
+@pytest.fixture(autouse=True)
+def restore_policy():
+    policy = keras.mixed_precision.global_policy().name
+    yield
+    keras.mixed_precision.set_global_policy(policy)
+
+
+def images(n=10, side=8):
+    x = np.arange(n * side * side, dtype="float32").reshape(n, side, side, 1)
+    return x / x.max()
+
+
+def test_batches_cover_every_example_once_per_epoch():
+    x, y = images(10), np.arange(10)
+    ds = make_dataset(x, y, batch_size=4, seed=0)
+    batches = [ds[i] for i in range(len(ds))]
+    assert [len(b[0]) for b in batches] == [4, 4, 2]
+    labels = np.concatenate([b[1] for b in batches])
+    assert sorted(labels) == list(range(10)) and list(labels) != list(range(10))
+    for bx, by in batches:  # images stay with their labels
+        np.testing.assert_array_equal(bx, x[by])
+    ds.on_epoch_end()  # a new order for the next epoch
+    assert list(np.concatenate([ds[i][1] for i in range(len(ds))])) != list(labels)
+    unshuffled = make_dataset(x, y, batch_size=4, shuffle=False)
+    assert list(np.concatenate([b[1] for b in unshuffled])) == list(range(10))
+
+
+def test_the_same_seed_gives_the_same_augmented_batches():
+    # Issue 12: three identical calls gave three different first batches.
+    x, y = images(32, 12), np.arange(32)
+    first = [make_dataset(x, y, batch_size=8, augment=("shift", "flip"), seed=7)[0] for _ in range(3)]
+    for other in first[1:]:
+        np.testing.assert_array_equal(other[0], first[0][0])
+        np.testing.assert_array_equal(other[1], first[0][1])
+    different = make_dataset(x, y, batch_size=8, augment=("shift", "flip"), seed=8)[0]
+    assert not np.array_equal(different[0], first[0][0])
+
+
+def test_shift_moves_an_image_by_at_most_two_pixels_and_fills_zeros():
+    x = np.zeros((64, 9, 9, 1), "float32")
+    x[:, 4, 4] = 1.0  # one bright pixel in the middle
+    (shifted, _), = [make_dataset(x, np.zeros(64), batch_size=64, shuffle=False,
+                                  augment="shift", seed=1)[0]]
+    rows, cols = np.nonzero(shifted[..., 0])[1:]
+    assert shifted.sum() == 64  # every bright pixel stays inside the image
+    assert set(rows) == set(cols) == {2, 3, 4, 5, 6}  # offsets -2..2, all seen
+
+
+def test_flip_mirrors_about_half_the_images():
+    x = np.zeros((200, 4, 4, 1), "float32")
+    x[:, :, 0] = 1.0  # left column bright
+    flipped, _ = make_dataset(x, np.zeros(200), batch_size=200, augment="flip", seed=0)[0]
+    mirrored = flipped[:, :, 3, 0].all(axis=1)
+    assert np.all(mirrored | flipped[:, :, 0, 0].all(axis=1))  # each is one or the other
+    assert 70 < mirrored.sum() < 130
+
+
+def test_crop_keeps_the_shape_and_magnifies():
+    x = images(4, 16)
+    cropped, _ = make_dataset(x, np.zeros(4), batch_size=4, shuffle=False, augment="crop", seed=0)[0]
+    assert cropped.shape == x.shape
+    # nearest-pixel resize of a 14x14 crop: two of the 16 rows are repeated
+    assert all(len(np.unique(c[:, 0, 0])) == 14 for c in cropped)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(x=np.zeros((0, 4, 4, 1)), y=np.zeros(0)), "empty"),
+    (dict(x=np.zeros((4, 4, 4, 1)), y=np.zeros(3)), "same length"),
+    (dict(x=np.zeros((4, 4, 4)), y=np.zeros(4), augment="flip"), "channel axis"),
+    (dict(x=np.zeros((4, 4, 4, 1)), y=np.zeros(4), augment="rotate"), "`augment`"),
+    (dict(x=np.zeros((4, 4, 4, 1)), y=np.zeros(4), seed=-1), "`seed`"),
+    (dict(x=np.zeros((4, 4, 4, 1)), y=np.zeros(4), batch_size=0), "`batch_size`"),
+])
+def test_make_dataset_refuses_bad_input_up_front(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_dataset(**kwargs)
+
+
+def small_cnn():
+    return keras.Sequential([
+        keras.Input((8, 8, 1)),
+        keras.layers.Conv2D(4, 3, activation="relu"),
+        keras.layers.Flatten(),
+        keras.layers.Dense(2, activation="softmax"),
+    ])
+
+
+def train_once(seed, **fit_kwargs):
+    train.setup(seed=seed, precision="float32")
+    model = small_cnn()
+    model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    x = rng.random((96, 8, 8, 1)).astype("float32")
+    y = (x[:, :, :4].mean(axis=(1, 2, 3)) > x[:, :, 4:].mean(axis=(1, 2, 3))).astype("int64")
+    run = train.fit(model, x, y, epochs=2, batch_size=16, augment=("shift", "flip"),
+                    seed=seed, verbose=0, **fit_kwargs)
+    return model, run
+
+
+def test_augmented_training_is_reproducible_bit_for_bit():
+    # Issue 12: two identical setup(123) runs with shift+flip ended with
+    # different weights.
+    first, _ = train_once(123)
+    second, _ = train_once(123)
+    for a, b in zip(first.get_weights(), second.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def xy(n=32):
+    rng = np.random.default_rng(1)
+    x = rng.random((n, 8, 8, 1)).astype("float32")
+    return x, (x[:, 0, 0, 0] > 0.5).astype("int64")
+
+
+def compiled(**compile_kwargs):
+    model = small_cnn()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"], **compile_kwargs)
+    return model
+
+
+def test_fit_takes_validation_data_with_sample_weights():
+    x, y = xy()
+    run = train.fit(compiled(weighted_metrics=["accuracy"]), x, y,
+                    validation_data=(x, y, np.ones(len(x))), epochs=1, verbose=0)
+    assert "val_loss" in run.history
+
+
+def test_fit_takes_a_dataset_for_validation_and_for_training():
+    x, y = xy()
+    valid = make_dataset(x, y, batch_size=8, shuffle=False)
+    run = train.fit(compiled(), x, y, validation_data=valid, epochs=1, verbose=0)
+    assert "val_accuracy" in run.history
+    run = train.fit(compiled(), make_dataset(x, y, batch_size=8), epochs=2, verbose=0)
+    assert len(run.history["loss"]) == 2
+    with pytest.raises(ValueError, match="dataset"):
+        train.fit(compiled(), valid, y, epochs=1)
+
+
+def test_fit_takes_validation_split_from_the_end_as_model_fit_does():
+    x, y = xy(40)
+    run = train.fit(compiled(), x, y, validation_split=0.25, epochs=1, verbose=0)
+    assert "val_accuracy" in run.history
+    assert run.samples_per_second * run.seconds == pytest.approx(30)  # 40 - 10
+    with pytest.raises(ValueError, match="not both"):
+        train.fit(compiled(), x, y, validation_data=(x, y), validation_split=0.2)
+    with pytest.raises(ValueError, match="validation_split"):
+        train.fit(compiled(), x, y, validation_split=1.5)
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    ((np.zeros((0, 8, 8, 1)), np.zeros(0)), {}, "empty"),
+    (xy(), {"validation_data": (np.zeros((0, 8, 8, 1)), np.zeros(0))}, "`validation_data` is empty"),
+    (xy(), {"validation_data": ([1, 2],)}, "`validation_data` must be"),
+    ((np.zeros((4, 8, 8)), np.zeros(4)), {"augment": "flip"}, "channel axis"),
+    (xy(), {"shuffle": True}, "`shuffle`"),
+    ((np.zeros((4, 8, 8, 1)),), {}, "`y` is required"),
+])
+def test_fit_rejects_what_it_cannot_do_before_training(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train.fit(compiled(), *args, **kwargs)
+
+
+def test_run_reports_the_models_own_precision():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax")])
+    keras.mixed_precision.set_global_policy("float32")  # changed after building
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    x, y = xy()
+    assert train.fit(model, x, y, verbose=0).precision == "mixed_bfloat16"
+
+
+def test_predict_with_flips_refuses_a_model_with_several_outputs():
+    inputs = keras.Input((4, 4, 1))
+    flat = keras.layers.Flatten()(inputs)
+    model = keras.Model(inputs, [keras.layers.Dense(3, activation="softmax")(flat) for _ in range(3)])
+    with pytest.raises(ValueError, match="one output"):
+        train.predict_with_flips(model, np.zeros((5, 4, 4, 1), "float32"))
+
+
+def test_paired_difference_hand_worked():
+    # differences 0.02, 0.03, 0.02: mean 0.02333, sd 0.01/sqrt(3),
+    # standard error 0.01/3, t(0.975, 2) = 4.3027 -> half width 0.014342
+    d = experiments.paired_difference([0.90, 0.92, 0.94], [0.88, 0.89, 0.92])
+    assert d.mean == pytest.approx(0.0233333, abs=1e-6)
+    assert (d.low, d.high) == (pytest.approx(0.0089912, abs=1e-6), pytest.approx(0.0376755, abs=1e-6))
+    assert d.per_seed == pytest.approx((0.02, 0.03, 0.02))
+    assert "95% CI +0.0090 to +0.0377" in str(d)
+    with pytest.raises(ValueError, match="two seeds"):
+        experiments.paired_difference([0.9], [0.8])
+
+
+def fake_comparison(a, b):
+    from types import SimpleNamespace
+
+    def runs(values):
+        return [SimpleNamespace(history={"val_accuracy": [0.0, v]}) for v in values]
+
+    return experiments.Comparison({"a": runs(a), "b": runs(b)}, tuple(range(len(a))), "")
+
+
+def test_comparison_pairs_by_seed_and_never_reports_a_spread_from_one_seed():
+    result = fake_comparison([0.90, 0.92, 0.94], [0.88, 0.89, 0.92])
+    assert result.difference("a", "b").mean == pytest.approx(0.0233333, abs=1e-6)
+    mean, sd, values = result.summary()["a"]
+    assert (mean, sd) == (pytest.approx(0.92), pytest.approx(0.02))
+    single = fake_comparison([0.9], [0.8])
+    assert np.isnan(single.summary()["a"][1])
+    assert "n/a" in single.table()
+    with pytest.raises(ValueError, match="two seeds"):
+        single.difference("a", "b")
+    with pytest.raises(ValueError, match="Unknown arm"):
+        result.difference("c", "b")
+
+
+def test_compare_restores_the_policy_even_when_an_arm_fails():
+    keras.mixed_precision.set_global_policy("float32")
+    x, y = xy(16)
+    splits = Splits(x, y, x, y, x, y)
+
+    def broken():
+        raise RuntimeError("this arm does not build")
+
+    with pytest.raises(RuntimeError, match="does not build"):
+        experiments.compare({"broken": broken}, splits, seeds=(0,), epochs=1, precision="mixed_bfloat16")
+    assert keras.mixed_precision.global_policy().name == "float32"
+
+
+def test_compare_gives_each_arm_its_optimizer():
+    x, y = xy(16)
+    splits = Splits(x, y, x, y, x, y)
+    result = experiments.compare(
+        {"fast": small_cnn, "frozen": small_cnn}, splits, seeds=(0, 1), epochs=1, batch_size=4,
+        optimizer={"fast": lambda: keras.optimizers.SGD(0.5), "frozen": lambda: keras.optimizers.SGD(0.0)},
+        precision="float32",
+    )
+    assert result.seeds == (0, 1)
+    frozen = result.runs["frozen"][0].history["loss"][0]
+    fast = result.runs["fast"][0].history["loss"][0]
+    assert fast != frozen  # same seed, same data: only the optimizer differs
