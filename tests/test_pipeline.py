@@ -249,3 +249,18 @@ def test_compare_gives_each_arm_its_optimizer():
     frozen = result.runs["frozen"][0].history["loss"][0]
     fast = result.runs["fast"][0].history["loss"][0]
     assert fast != frozen  # same seed, same data: only the optimizer differs
+
+
+def test_confusion_matrix_refuses_labels_outside_the_classes():
+    from cnn_course.viz import confusion_matrix
+
+    # Issue 12: a -1 label wrapped around to the last class.
+    with pytest.raises(ValueError, match=r"`y_true` holds labels outside 0..2: \[-1\]"):
+        confusion_matrix([-1, 0, 1], [2, 0, 1], classes=3)
+    with pytest.raises(ValueError, match="`y_pred`"):
+        confusion_matrix([0, 1], [0, 3], classes=3)
+    with pytest.raises(ValueError, match="class indices"):
+        confusion_matrix(np.eye(3), [0, 1, 2], classes=3)  # one-hot rows
+    with pytest.raises(ValueError, match="same length"):
+        confusion_matrix([0, 1], [0], classes=3)
+    assert confusion_matrix([0.0, 2.0], [2, 2], classes=3).tolist() == [[0, 0, 1], [0, 0, 0], [0, 0, 1]]
