@@ -33,26 +33,6 @@ def test_adapter_is_scoped_even_when_drawing_fails():
     assert not hasattr(model.get_layer("c1"), "output_shape")
 
 
-def test_layer_table_rows_and_totals():
-    model = models.alexnet(towers=1, lrn=False)
-    table = viz.layer_table(model)
-    assert [row[0] for row in table.rows] == [layer.name for layer in model.layers]
-    assert table.total_params == model.count_params() == 62_378_344
-    conv1 = table.rows[0]
-    assert conv1 == ("conv1", "Conv2D", (None, 55, 55, 96), 11 * 11 * 3 * 96 + 96)
-    text = str(table)
-    assert "62,378,344" in text and "(None, 6, 6, 256)" in text
-    assert text.splitlines()[0] == "Model: alexnet"
-
-
-def test_layer_table_counts_batchnorm_statistics_like_summary():
-    model = models.alexnet_small_bn()
-    table = viz.layer_table(model)
-    bn1 = dict((row[0], row[3]) for row in table.rows)["bn1"]
-    assert bn1 == 4 * 96
-    assert table.total_params == model.count_params()
-
-
 def test_default_font_needs_no_system_fonts():
     font = viz.default_font(24)
     left, top, right, bottom = font.getbbox("Conv2D")
