@@ -1,12 +1,11 @@
 """Pictures and tables of models.
 
-:func:`layered_view` draws a model with visualkeras on Keras 3;
-:func:`layer_table` lists every layer's output shape and parameters, the
-shape walk that shows a tensor shrinking and deepening through a network.
+:func:`layered_view` draws a model with visualkeras on Keras 3. The text
+table of every layer's output shape and parameters is
+:func:`cnn_course.analysis.layer_table`.
 """
 
 import contextlib
-import dataclasses
 
 import keras
 
@@ -102,84 +101,6 @@ def layered_view(model, legend=True, font=None, **kwargs):
         return visualkeras.layered_view(
             model, legend=legend, font=font or default_font(), **kwargs
         )
-
-
-def _format_shape(shape):
-    if isinstance(shape, list):
-        return ", ".join(_format_shape(s) for s in shape)
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
-
-
-@dataclasses.dataclass
-class LayerTable:
-    """Rows of ``(name, type, output shape, parameters)``, one per layer.
-
-    Shows itself as a fixed-width text table with a total line; ``rows``
-    keeps the values for programs.
-    """
-
-    rows: list
-    title: str = ""
-
-    @property
-    def total_params(self):
-        """Sum of the parameter column."""
-        return sum(row[3] for row in self.rows)
-
-    def __str__(self):
-        header = ("Layer", "Type", "Output shape", "Params")
-        body = [
-            (name, kind, _format_shape(shape), f"{params:,}")
-            for name, kind, shape, params in self.rows
-        ]
-        footer = ("Total", "", "", f"{self.total_params:,}")
-        widths = [
-            max(len(row[i]) for row in [header, *body, footer]) for i in range(4)
-        ]
-
-        def line(cells):
-            text = "  ".join(
-                cell.rjust(w) if i == 3 else cell.ljust(w)
-                for i, (cell, w) in enumerate(zip(cells, widths))
-            )
-            return text.rstrip()
-
-        rule = "-" * (sum(widths) + 6)
-        lines = [self.title] if self.title else []
-        lines += [line(header), rule, *map(line, body), rule, line(footer)]
-        return "\n".join(lines)
-
-    __repr__ = __str__
-
-
-def layer_table(model):
-    """Output shape and parameter count of every layer of a built model.
-
-    The d2l-style shape walk: read down the table to watch height and width
-    shrink while channels grow. Parameters are all weights of the layer,
-    trainable or not (BatchNorm's moving statistics included), as in
-    ``model.summary()``.
-
-    Args:
-        model: a built Keras model.
-
-    Returns:
-        A :class:`LayerTable`; print it, or read its ``rows``.
-
-    Example:
-        >>> from cnn_course.models import lenet5
-        >>> from cnn_course.viz import layer_table
-        >>> table = layer_table(lenet5())
-        >>> table.rows[0]
-        ('c1', 'Conv2D', (None, 28, 28, 6), 156)
-        >>> table.total_params
-        61706
-    """
-    rows = [
-        (layer.name, type(layer).__name__, _output_shape(layer), layer.count_params())
-        for layer in model.layers
-    ]
-    return LayerTable(rows, title=f"Model: {model.name}")
 
 
 def _style_epoch_axis(axis, metric):
