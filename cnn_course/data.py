@@ -1,14 +1,23 @@
 """Data sets used in the course.
 
-Fashion-MNIST (Xiao, Rasul and Vollgraf, 2017) comes through
-``keras.datasets.fashion_mnist``; this module adds the steps every chapter
-repeats: a validation split, scaling, a channel axis and, for quick runs, a
-subset. :func:`make_dataset` turns arrays into reproducibly shuffled and
+Fashion-MNIST (Xiao, Rasul and Vollgraf, 2017) is read from the files
+``keras.datasets.fashion_mnist`` uses (same folder, same download address),
+checked against the official release; this module adds the steps every
+chapter repeats: a validation split, scaling, a channel axis and, for quick
+runs, a subset. :func:`make_dataset` turns arrays into reproducibly shuffled and
 augmented batches for ``model.fit``, on any Keras backend.
 """
 
 import collections
+import contextlib
+import glob
+import gzip
+import hashlib
+import http.client
 import os
+import tempfile
+import urllib.request
+import zlib
 
 import keras
 import numpy as np
@@ -37,6 +46,40 @@ FASHION_MNIST_FILES = (
     "t10k-images-idx3-ubyte.gz",
 )
 
+#: Where Keras downloads the four files from (add the file name).
+FASHION_MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+
+#: The official release, file by file: size in bytes and SHA-256 of the IDX
+#: data inside the gzip file. The data, not the ``.gz`` bytes, are checked:
+#: repackagers rewrite the gzip header (Debian's files lack the stored file
+#: name and time, so their ``.gz`` hashes differ) but not the data. The sizes
+#: follow from the IDX format (8 header bytes and 60,000 or 10,000 labels;
+#: 16 header bytes and as many 28x28 images); the hashes are those of the
+#: files whose ``.gz`` MD5 Zalando publishes (github.com/zalandoresearch/
+#: fashion-mnist, "Get the data"), also published by other projects.
+FASHION_MNIST_RELEASE = {
+    "train-labels-idx1-ubyte.gz": (
+        60_008,
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    ),
+    "train-images-idx3-ubyte.gz": (
+        47_040_016,
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    ),
+    "t10k-labels-idx1-ubyte.gz": (
+        10_008,
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    ),
+    "t10k-images-idx3-ubyte.gz": (
+        7_840_016,
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    ),
+}
+
+#: Seconds a download may wait for the server (to connect, and for each
+#: read) before it gives up.
+FASHION_MNIST_TIMEOUT = 60
+
 #: Training images in Fashion-MNIST.
 FASHION_MNIST_TRAIN_SIZE = 60_000
 
@@ -50,37 +93,200 @@ or use the field names.
 """
 
 
+# Keras' fallback when its home is not writable (see ``keras.utils.get_file``).
+_TMP = "/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()
+
+
+def _keras_home():
+    """Keras' home as configured, and the folder Keras really writes to.
+
+    ``keras.utils.get_file`` (Keras 3) downloads into the configured home
+    (``$KERAS_HOME``, else ``~/.keras``) unless it is not writable; then it
+    uses ``/tmp/.keras``. We do the same, so both loaders share one cache.
+    """
+    try:  # the directory Keras fixed at import time
+        from keras.src.backend.config import keras_home
+
+        home = os.path.expanduser(keras_home())
+    except ImportError:  # pragma: no cover - a Keras without that helper
+        home = os.path.expanduser(
+            os.environ.get("KERAS_HOME", os.path.join("~", ".keras"))
+        )
+    used = home
+    if not os.access(home, os.W_OK):
+        used = os.path.join(_TMP, ".keras")
+    return home, used
+
+
 def keras_dataset_dir(name="fashion-mnist"):
     """Where Keras keeps a downloaded data set: ``$KERAS_HOME/datasets/<name>``.
 
     ``KERAS_HOME`` defaults to ``~/.keras``. Keras reads it when it is first
-    imported, so set it before ``import keras``.
+    imported, so set it before ``import keras``. If that folder is not
+    writable, Keras (``keras.utils.get_file``) silently uses
+    ``/tmp/.keras/datasets/<name>`` instead, and so does this function.
 
     Example:
         >>> from cnn_course.data import keras_dataset_dir
         >>> keras_dataset_dir().endswith("datasets/fashion-mnist")
         True
     """
-    try:  # the directory Keras fixed at import time
-        from keras.src.backend.config import keras_home
-
-        home = keras_home()
-    except ImportError:  # pragma: no cover - a Keras without that helper
-        home = os.environ.get("KERAS_HOME", os.path.join("~", ".keras"))
-    return os.path.join(os.path.expanduser(home), "datasets", name)
+    return os.path.join(_keras_home()[1], "datasets", name)
 
 
-def _missing_files_message(directory):
-    files = "\n".join(f"  {directory}/{f}" for f in FASHION_MNIST_FILES)
+def _missing_files_message(directory, reason):
+    files = "\n".join(f"  {os.path.join(directory, f)}" for f in FASHION_MNIST_FILES)
+    home, used = _keras_home()
+    note = ""
+    if home != used and directory.startswith(used):
+        note = (
+            f" (Keras' home {home} is not writable, so Keras and this "
+            f"loader use {used} instead.)"
+        )
     return (
-        "Fashion-MNIST could not be downloaded and is not in Keras' cache. "
-        f"Keras looks for these four files:\n{files}\n"
-        "Connect to the internet and Keras downloads them, or copy them there "
-        "(on Debian/Ubuntu, `apt install dataset-fashion-mnist` puts them in "
-        "/usr/share/datasets/fashion-mnist/; link them into that directory). "
-        "To use another cache, set the KERAS_HOME environment variable before "
-        "importing keras."
+        f"Fashion-MNIST could not be downloaded: {reason}.\n"
+        f"The loader needs these four files:\n{files}\n"
+        "Connect to the internet and run again, or put the files there "
+        "yourself: on Debian/Ubuntu, `sudo apt install dataset-fashion-mnist` "
+        "installs them in /usr/share/datasets/fashion-mnist/; then link them "
+        f"with `mkdir -p {directory} && ln -s "
+        f"/usr/share/datasets/fashion-mnist/*.gz {directory}/`. "
+        "To use another folder, set the KERAS_HOME environment variable "
+        "before importing keras; the files go in "
+        f"$KERAS_HOME/datasets/fashion-mnist/.{note}"
     )
+
+
+def _bad_file_message(path, problem):
+    name = os.path.basename(path)
+    return (
+        f"The Fashion-MNIST file {path} {problem}, so it is not the official "
+        f"file. Delete it and run again to download it afresh, or link the "
+        f"official file there again (on Debian/Ubuntu: `ln -sf "
+        f"/usr/share/datasets/fashion-mnist/{name} {path}`)."
+    )
+
+
+def _check_idx(path, size, sha256):
+    """The IDX bytes inside gzip file ``path``, and what is wrong with them.
+
+    Returns ``(data, None)`` if the data have the expected ``size`` and
+    ``sha256``, else ``(None, problem)``.
+    """
+    with open(path, "rb") as f:
+        packed = f.read()
+    try:
+        data = gzip.decompress(packed)
+    except EOFError:
+        return None, "is truncated (its gzip stream ends early)"
+    except (OSError, zlib.error) as error:  # not gzip, bad CRC, bad data
+        return None, f"is not a valid gzip file ({error})"
+    if len(data) != size:
+        return None, f"holds {len(data):,} bytes of data instead of {size:,}"
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != sha256:
+        return None, f"has the SHA-256 {digest} instead of {sha256}"
+    return data, None
+
+
+def _download(url, path, size, sha256, timeout):
+    """Download ``url`` to ``path``; return what is wrong with it, or None.
+
+    The data go to a temporary file in the same folder, which gets its name
+    (an atomic ``os.replace``) only once it is whole and verified: an
+    interrupted download never leaves a partial file under that name.
+    """
+    print(f"Downloading data from {url}", flush=True)
+    handle, partial = tempfile.mkstemp(
+        prefix=f".{os.path.basename(path)}.", suffix=".part",
+        dir=os.path.dirname(path),
+    )
+    try:
+        with os.fdopen(handle, "wb") as f:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                while chunk := response.read(1 << 20):
+                    f.write(chunk)
+        problem = _check_idx(partial, size, sha256)[1]
+        if problem is None:
+            os.replace(partial, path)
+        return problem
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+
+
+@contextlib.contextmanager
+def _folder_lock(directory):
+    """Hold an exclusive lock on ``directory``; yield whether it could.
+
+    An ``fcntl`` lock on a file in the folder, so that processes loading at
+    the same time download each file once. Without ``fcntl`` (Windows), or
+    where the lock file cannot be made (a read-only folder), there is none.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        fcntl = None
+    with contextlib.ExitStack() as stack:
+        locked = False
+        if fcntl is not None:
+            try:
+                lock = stack.enter_context(open(os.path.join(directory, ".lock"), "a"))
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when closed
+                locked = True
+            except OSError:  # read-only folder, file system without locks
+                pass
+        yield locked
+
+
+def _read_fashion_mnist(directory, url, release, timeout):
+    """The four arrays of :data:`FASHION_MNIST_FILES`, downloaded if missing.
+
+    Each file is checked against ``release`` (name: size and SHA-256 of the
+    IDX data it holds). A file that cannot be downloaded raises
+    ``FileNotFoundError``, a bad one ``OSError``; both say what to do.
+    """
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as error:
+        reason = f"cannot create the folder ({error})"
+        raise FileNotFoundError(_missing_files_message(directory, reason)) from error
+    arrays = []
+    with _folder_lock(directory) as locked:
+        if locked:  # only killed downloads leave these; none is running now
+            for partial in glob.glob(os.path.join(directory, ".*-ubyte.gz.*.part")):
+                os.remove(partial)
+        for name in FASHION_MNIST_FILES:
+            path = os.path.join(directory, name)
+            size, sha256 = release[name]
+            if not os.path.exists(path):
+                try:
+                    problem = _download(url + name, path, size, sha256, timeout)
+                except (OSError, http.client.HTTPException) as error:
+                    if isinstance(error, TimeoutError) or isinstance(
+                        getattr(error, "reason", None), TimeoutError
+                    ):
+                        reason = f"no answer from {url}{name} within {timeout} s"
+                    else:
+                        reason = f"{url}{name}: {error}"
+                    raise FileNotFoundError(
+                        _missing_files_message(directory, reason)
+                    ) from error
+                if problem:
+                    reason = f"the file from {url}{name} {problem}; it was discarded"
+                    raise FileNotFoundError(_missing_files_message(directory, reason))
+            data, problem = _check_idx(path, size, sha256)
+            if problem:
+                raise OSError(_bad_file_message(path, problem))
+            # IDX: two zero bytes, the type (0x08, unsigned byte), the rank,
+            # one 4-byte big-endian size per axis, then the values.
+            rank = data[3]
+            shape = [
+                int.from_bytes(data[4 * i + 4:4 * i + 8], "big") for i in range(rank)
+            ]
+            values = np.frombuffer(data, np.uint8, offset=4 + 4 * rank)
+            arrays.append(values.reshape(shape))
+    return arrays
 
 
 def load_fashion_mnist(
@@ -88,9 +294,22 @@ def load_fashion_mnist(
 ):
     """Fashion-MNIST split into training, validation and test sets.
 
-    Loads the data with ``keras.datasets.fashion_mnist.load_data()`` and, as
-    Geron's Hands-On ML chapter 14 does, keeps the first ``validation_size``
-    training images for validation.
+    Reads the four files ``keras.datasets.fashion_mnist.load_data()`` reads,
+    from the same folder (:func:`keras_dataset_dir`), and, as Geron's
+    Hands-On ML chapter 14 does, keeps the first ``validation_size`` training
+    images for validation.
+
+    Missing files are downloaded from the address Keras uses. We read and
+    download them ourselves (gzip and NumPy; the IDX format is a short
+    header and the pixels) instead of calling Keras' loader, whose download
+    has no timeout, writes straight to the final name (a killed download
+    leaves a partial file that breaks every later load), takes no lock
+    against a second process, and checks no hash for these files. Here a
+    download gives up after :data:`FASHION_MNIST_TIMEOUT` seconds without an
+    answer; it is written to a temporary name and renamed once complete; a
+    lock file in the folder makes concurrent first loads download once; and
+    every file is checked against :data:`FASHION_MNIST_RELEASE` (size and
+    SHA-256 of its data) before it is used.
 
     Args:
         validation_size: how many of the 60,000 training images form the
@@ -109,8 +328,12 @@ def load_fashion_mnist(
 
     Raises:
         ValueError: if ``validation_size`` or ``subset`` is out of range.
-        FileNotFoundError: if the files are not in Keras' cache and cannot
-            be downloaded; the message says where Keras looks.
+        FileNotFoundError: if a file is not in the folder and cannot be
+            downloaded (no network, no answer, a bad download); the message
+            names the folder, the four files and how to provide them.
+        OSError: if a file in the folder is damaged or not the official one
+            (truncated, not gzip, wrong size or hash); the message names the
+            file, what is wrong and the fix.
 
     Example:
         >>> from cnn_course.data import load_fashion_mnist
@@ -138,21 +361,10 @@ def load_fashion_mnist(
             f"Received: subset={subset!r}"
         )
 
-    import keras
-
-    try:
-        (x_full, y_full), (x_test, y_test) = (
-            keras.datasets.fashion_mnist.load_data()
-        )
-    except Exception as error:  # Keras raises a bare Exception on failure
-        directory = keras_dataset_dir()
-        missing = [
-            f for f in FASHION_MNIST_FILES
-            if not os.path.exists(os.path.join(directory, f))
-        ]
-        if missing:
-            raise FileNotFoundError(_missing_files_message(directory)) from error
-        raise
+    y_full, x_full, y_test, x_test = _read_fashion_mnist(
+        keras_dataset_dir(), FASHION_MNIST_URL, FASHION_MNIST_RELEASE,
+        FASHION_MNIST_TIMEOUT,
+    )
 
     x_valid, y_valid = x_full[:validation_size], y_full[:validation_size]
     x_train, y_train = x_full[validation_size:], y_full[validation_size:]
