@@ -67,6 +67,28 @@ def default_font(size=LEGEND_FONT_SIZE):
     return ImageFont.load_default(size=size)
 
 
+#: Widest image :func:`layered_view` draws, in pixels.
+MAX_DIAGRAM_WIDTH = 16_000
+
+
+def _estimated_width(model, kwargs):
+    """Width visualkeras will need: each drawn layer is a box as deep as its
+    channels (``scale_z`` px each, between ``min_z`` and ``max_z``) plus
+    ``spacing``; an estimate good to a few percent for its default sizing."""
+    ignored = tuple(kwargs.get("type_ignore") or ())
+    min_z, max_z = kwargs.get("min_z", 20), kwargs.get("max_z", 400)
+    scale_z, spacing = kwargs.get("scale_z", 1.5), kwargs.get("spacing", 10)
+    width = 0
+    for layer in model.layers:
+        if ignored and isinstance(layer, ignored):
+            continue
+        shape = _output_shape(layer)
+        shape = shape[0] if isinstance(shape, list) else shape
+        channels = shape[-1] or 1
+        width += min(max(channels * scale_z, min_z), max_z) + spacing
+    return int(width)
+
+
 def layered_view(model, legend=True, font=None, **kwargs):
     """``visualkeras.layered_view`` for Keras 3 models, with a legend.
 
@@ -79,7 +101,9 @@ def layered_view(model, legend=True, font=None, **kwargs):
     drawn in a line.
 
     Args:
-        model: a built Keras model.
+        model: a built Keras model; one that would need an image wider than
+            :data:`MAX_DIAGRAM_WIDTH` is refused (ResNet-152 would need about
+            190,000 px and 4 GB of memory).
         legend: draw a legend of layer types.
         font: a Pillow font for the legend; defaults to :func:`default_font`.
         **kwargs: passed to ``visualkeras.layered_view``.
@@ -97,6 +121,15 @@ def layered_view(model, legend=True, font=None, **kwargs):
     import visualkeras
 
     kwargs.setdefault("legend_text_spacing_offset", 0)
+    width = _estimated_width(model, kwargs)
+    if width > MAX_DIAGRAM_WIDTH:
+        raise ValueError(
+            f"layered_view of {model.name!r} would draw an image about {width:,} px "
+            f"wide ({len(model.layers)} layers; the limit is {MAX_DIAGRAM_WIDTH:,} px, "
+            "memory grows with its area). Draw one block with viz.block_diagram, "
+            "leave layer types out with type_ignore=[...], or pass a smaller "
+            "max_z/scale_z."
+        )
     with keras3_output_shapes():
         return visualkeras.layered_view(
             model, legend=legend, font=font or default_font(), **kwargs
@@ -370,8 +403,33 @@ def confusion_matrix(y_true, y_pred, classes):
     """
     import numpy as np
 
+    if isinstance(classes, bool) or not isinstance(classes, (int, np.integer)) or classes < 1:
+        raise ValueError(f"`classes` must be a positive integer. Received: classes={classes!r}")
+    pairs = {}
+    for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or not (
+            np.issubdtype(labels.dtype, np.integer)
+            or (np.issubdtype(labels.dtype, np.floating) and np.all(labels == np.round(labels)))
+        ):
+            raise ValueError(
+                f"`{name}` must be a 1-D array of class indices (use argmax on "
+                f"probabilities or one-hot rows). Received: dtype {labels.dtype}, "
+                f"shape {labels.shape}"
+            )
+        if labels.size and (labels.min() < 0 or labels.max() >= classes):
+            raise ValueError(
+                f"`{name}` holds labels outside 0..{classes - 1}: "
+                f"{sorted(set(labels[(labels < 0) | (labels >= classes)].tolist()))[:5]}"
+            )
+        pairs[name] = labels.astype(int)
+    if len(pairs["y_true"]) != len(pairs["y_pred"]):
+        raise ValueError(
+            "`y_true` and `y_pred` must have the same length. Received: "
+            f"{len(pairs['y_true'])} and {len(pairs['y_pred'])}"
+        )
     matrix = np.zeros((classes, classes), dtype=int)
-    np.add.at(matrix, (np.asarray(y_true, int), np.asarray(y_pred, int)), 1)
+    np.add.at(matrix, (pairs["y_true"], pairs["y_pred"]), 1)
     return matrix
 
 
