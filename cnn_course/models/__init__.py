@@ -16,6 +16,7 @@ from .geron import fashion_cnn
 from .googlenet import googlenet, googlenet_seed001
 from .lenet import lenet5, lenet5_paper, lenet5_seed002
 from .nin import network_in_network, nin_seed002
+from .pretrained import load_imagenet_weights
 from .resnet import resnet, resnet_seed001, resnet_small, se_resnet50
 from .vgg import vgg, vgg16, vgg16_seed002, vgg19
 
@@ -111,6 +112,7 @@ __all__ = [
     "lenet5_paper",
     "lenet5_seed002",
     "list_models",
+    "load_imagenet_weights",
     "network_in_network",
     "nin_seed002",
     "resnet",

@@ -107,9 +107,19 @@ def googlenet(
     adds their losses with weight 0.3 during training and drops them at
     inference.
 
-    Deviations: every pooling is ``same``-padded (the paper's Caffe model
-    rounds up, which gives the same sizes: 112 -> 56 -> 28 -> 14 -> 7), and
-    the final 7x7 average pool is a global one, so other input sizes work.
+    Padding follows the paper's Caffe model (``bvlc_googlenet``): conv1
+    pads 3 pixels on every side of its 7x7/2 convolution (Keras' ``"same"``
+    would pad 2 before and 3 after at 224), so the same weights give the
+    same outputs. Caffe's stride-2 max-pools have no padding and round the
+    output size up; our ``"same"`` max-pools pad nothing before and one
+    pixel after whenever the map side is even, which is the same windows
+    (every side is even at 224: 112 -> 56 -> 28 -> 14 -> 7).
+
+    Deviations: at odd map sides ``"same"`` pads one pixel on both sides
+    and gives one more row and column than Caffe's rounding up (e.g. 15 ->
+    8, not 7), so only even-sided maps match the Caffe model window for
+    window; the final 7x7 average pool is a global one, so other input
+    sizes work.
 
     Args:
         input_shape: ``(height, width, channels)``; each side at least 32
@@ -138,7 +148,8 @@ def googlenet(
     dropout = _checks.rate(dropout, "dropout")
 
     inputs = keras.Input(tuple(input_shape), name="image")
-    x = layers.Conv2D(64, 7, strides=2, padding="same", activation="relu", name="conv1")(inputs)
+    x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
+    x = layers.Conv2D(64, 7, strides=2, activation="relu", name="conv1")(x)
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)
     x = alexnet_lrn(name="lrn1")(x)
     x = layers.Conv2D(64, 1, activation="relu", name="conv2_reduce")(x)

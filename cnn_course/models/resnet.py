@@ -29,10 +29,10 @@ STAGE_WIDTHS = (64, 128, 256, 512)
 EXPANSION = 4
 
 
-def _conv_bn(x, filters, kernel, stride, name, relu=True):
+def _conv_bn(x, filters, kernel, stride, name, relu=True, padding="same"):
     """Bias-free convolution, BatchNorm and (optionally) ReLU."""
     x = layers.Conv2D(
-        filters, kernel, strides=stride, padding="same", use_bias=False, name=f"{name}_conv"
+        filters, kernel, strides=stride, padding=padding, use_bias=False, name=f"{name}_conv"
     )(x)
     x = layers.BatchNormalization(epsilon=1e-5, name=f"{name}_bn")(x)
     return layers.ReLU(name=f"{name}_relu")(x) if relu else x
@@ -104,6 +104,18 @@ def resnet(depth=50, input_shape=(224, 224, 3), classes=1000, se_ratio=None, nam
     Trainable parameters: 11,689,512 / 21,797,672 / 25,557,032 /
     44,549,160 / 60,192,808, as torchvision's models.
 
+    Padding follows the released models, not Keras' ``"same"`` (which would
+    pad 2 pixels before and 3 after at 224): conv1 pads 3 pixels on every
+    side, as the paper's Caffe model, torchvision and keras.applications
+    do, and pool1 pads 1 pixel on every side, as torchvision and
+    keras.applications do (zeros after a ReLU cannot change a max, so this is
+    torchvision's ``MaxPool2d(3, 2, padding=1)``). Sizes stay those of
+    Table 1 (224 -> 112 -> 56, and ``ceil(side / 2)`` for any side), and
+    the ImageNet weights of keras.applications' ResNet-50/101/152 give the
+    same outputs here (:func:`~cnn_course.models.pretrained.load_imagenet_weights`).
+    Deviation: the Caffe model's pool1 has no padding and rounds up, so its
+    windows start one pixel later than ours.
+
     ``se_ratio=16`` gives the SE-ResNet of Hu et al.: every block rescales
     its residual branch with a :class:`~cnn_course.layers.SqueezeExcitation`
     before the addition (SE-ResNet-50: 28,088,024 trainable parameters).
@@ -134,8 +146,10 @@ def resnet(depth=50, input_shape=(224, 224, 3), classes=1000, se_ratio=None, nam
     block = _BLOCKS[kind]
 
     inputs = keras.Input(tuple(input_shape), name="image")
-    x = _conv_bn(inputs, 64, 7, 2, "conv1")
-    x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)
+    x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
+    x = _conv_bn(x, 64, 7, 2, "conv1", padding="valid")
+    x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
     for stage, (filters, count) in enumerate(zip(STAGE_WIDTHS, repeats), start=2):
         for index in range(1, count + 1):
             stride = 2 if index == 1 and stage > 2 else 1
