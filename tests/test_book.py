@@ -57,11 +57,14 @@ def test_first_cell_installs_cnn_course_from_the_configured_repository(chapter):
     first = code_cells(chapter)[0]
     source = "".join(first["source"])
     assert "remove-cell" in first["metadata"].get("tags", [])
+    # The release of this version, from the repository the book names: a
+    # saved notebook keeps meeting the package it was written for.
     repo = CONFIG["repository"]
+    tag = f"v{cnn_course.__version__}"
     urls = re.findall(r"git\+(\S+?)@([\w./-]+)", source)
-    assert urls == [(repo["url"], repo["branch"])], (
-        f"{chapter.name}: install cell points at {urls}, _config.yml says "
-        f"{repo['url']}@{repo['branch']}"
+    assert urls == [(repo["url"], tag)], (
+        f"{chapter.name}: install cell points at {urls}; expected {repo['url']} "
+        f"(_config.yml) at {tag} (cnn_course.__version__)"
     )
     # Installs only when the package is missing, and silently.
     assert re.search(r"try:\s+import cnn_course\s+except ImportError:", source)
