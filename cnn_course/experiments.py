@@ -27,7 +27,7 @@ from keras import layers
 
 from . import train
 
-from .models.alexnet import alexnet_lrn
+from .layers import LocalResponseNormalization
 from .models.nin import network_in_network
 
 #: Input shape of every arm, that of Fashion-MNIST images.
@@ -36,7 +36,7 @@ INPUT_SHAPE = (28, 28, 1)
 
 def _normalization(kind, name):
     if kind == "lrn":
-        return alexnet_lrn(name=name)
+        return LocalResponseNormalization(name=name)  # AlexNet's constants
     if kind == "batchnorm":
         # Keras' default momentum (0.99) needs thousands of steps before the
         # moving statistics used at inference settle; with the short budgets

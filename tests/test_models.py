@@ -45,7 +45,7 @@ def test_lenet5_layers_are_the_papers():
     assert model.get_layer("c1").kernel_size == (5, 5)
     assert model.get_layer("c1").padding == "valid"
     assert model.get_layer("f6").units == 84
-    tanh_max = models.lenet5(activation="tanh", pooling="max")
+    tanh_max = models.lenet5(activation="tanh", subsampling="max")
     assert isinstance(tanh_max.get_layer("s4"), keras.layers.MaxPooling2D)
     assert tanh_max.get_layer("c1").activation is keras.activations.tanh
     assert tanh_max.count_params() == 61_706  # pooling has no weights here
@@ -197,53 +197,110 @@ def test_vgg16_with_ten_classes_matches_seed_001():
     assert models.vgg16(classes=10).count_params() == 134_301_514
 
 
-# ------------------------------------------------------- shapes, sizes, errors
-
-SMALL_BUILDS = [
-    (models.lenet5, "LeNet-5", 16),
-    (models.alexnet, "AlexNet", 67),
-    (models.vgg16, "VGG", 32),
-]
-
-
-@pytest.mark.parametrize("builder, label, min_side", SMALL_BUILDS)
-def test_minimum_input_size_builds_and_one_less_is_refused(builder, label, min_side):
-    model = builder(input_shape=(min_side, min_side, 3), classes=7)
-    assert model.output_shape == (None, 7)
-    smallest = [l for l in model.layers if l.name != "flatten"]
-    assert all(d >= 1 for l in smallest for d in l.output.shape[1:])
-    with pytest.raises(ValueError, match=rf"{label}.*at least {min_side}"):
-        builder(input_shape=(min_side - 1, min_side, 3))
+# ------------------------------------------------------------------- errors
+# Minimum input sizes are checked for every registered model in
+# test_registry.py, from the registry's own entries.
 
 
 @pytest.mark.parametrize(
-    "kwargs, argument",
+    "kwargs, error, argument",
     [
-        ({"input_shape": (32, 32)}, "input_shape"),
-        ({"input_shape": (32, 32, 0)}, "input_shape"),
-        ({"input_shape": "32x32"}, "input_shape"),
-        ({"classes": 0}, "classes"),
-        ({"classes": 2.5}, "classes"),
-        ({"classes": True}, "classes"),
-        ({"pooling": "mean"}, "pooling"),
-        ({"input_shape": (15, 32, 1)}, "input_shape"),
+        ({"input_shape": (32, 32)}, ValueError, "input_shape"),
+        ({"input_shape": [28, 28]}, ValueError, "input_shape"),
+        ({"input_shape": (32, 32, 0)}, ValueError, "input_shape"),
+        ({"input_shape": (15, 32, 1)}, ValueError, "input_shape"),
+        ({"input_shape": "32x32"}, TypeError, "input_shape"),
+        ({"input_shape": (32.0, 32, 1)}, TypeError, "input_shape"),
+        ({"classes": 0}, ValueError, "classes"),
+        ({"classes": 2.5}, TypeError, "classes"),
+        ({"classes": 10.5}, TypeError, "classes"),
+        ({"classes": "10"}, TypeError, "classes"),
+        ({"classes": True}, TypeError, "classes"),
+        ({"subsampling": "mean"}, ValueError, "subsampling"),
+        ({"activation": "relux"}, ValueError, "activation"),
+        ({"include_top": 0}, TypeError, "include_top"),
+        ({"include_top": False, "pooling": "mean"}, ValueError, "pooling"),
+        ({"pooling": "avg"}, ValueError, "pooling"),  # only with include_top=False
+        ({"classifier_activation": "softmaxx"}, ValueError, "classifier_activation"),
+        ({"classifier_activation": 1}, TypeError, "classifier_activation"),
     ],
 )
-def test_lenet5_rejects_bad_arguments(kwargs, argument):
-    with pytest.raises(ValueError, match=rf"`{argument}`.*Received: {argument}="):
+def test_lenet5_rejects_bad_arguments(kwargs, error, argument):
+    with pytest.raises(error, match=rf"`{argument}`.*Received: {argument}="):
         models.lenet5(**kwargs)
 
 
 @pytest.mark.parametrize(
-    "call, argument",
+    "call, error, argument",
     [
-        (lambda: models.vgg("F"), "config"),
-        (lambda: models.vgg("D", dropout=1.0), "dropout"),
-        (lambda: models.alexnet(dropout=-0.1), "dropout"),
-        (lambda: models.alexnet_small_bn(classes=-3), "classes"),
-        (lambda: models.alexnet_small_bn(input_shape=(32, 32, 3, 1)), "input_shape"),
+        (lambda: models.vgg("F"), ValueError, "config"),
+        (lambda: models.vgg("D", dropout=1.0), ValueError, "dropout"),
+        (lambda: models.vgg16(dropout=2), ValueError, "dropout"),
+        (lambda: models.vgg16(dropout="0.5"), TypeError, "dropout"),
+        (lambda: models.alexnet(dropout=-0.1), ValueError, "dropout"),
+        (lambda: models.alexnet(towers=3), ValueError, "towers"),
+        (lambda: models.alexnet(lrn=1), TypeError, "lrn"),
+        (lambda: models.alexnet_small_bn(classes=-3), ValueError, "classes"),
+        (lambda: models.alexnet_small_bn(input_shape=(32, 32, 3, 1)), ValueError, "input_shape"),
+        (lambda: models.resnet_small(widths=(32, 64.0)), TypeError, "widths"),
+        (lambda: models.resnet_small(blocks=2), TypeError, "blocks"),
+        (lambda: models.resnet(50, se_ratio=True), TypeError, "se_ratio"),
+        (lambda: models.googlenet(include_top=False, auxiliary_classifiers=True),
+         ValueError, "auxiliary_classifiers"),
     ],
 )
-def test_other_builders_reject_bad_arguments(call, argument):
-    with pytest.raises(ValueError, match=rf"`{argument}`.*Received: {argument}="):
+def test_other_builders_reject_bad_arguments(call, error, argument):
+    with pytest.raises(error, match=rf"`{argument}`.*Received: {argument}="):
         call()
+
+
+# Issue 12, item 7: arguments that used to build a silently wrong model.
+
+
+def test_alexnet_towers_must_be_the_integer_1_or_2():
+    # True == 1 in Python: this used to build grouped convolutions with
+    # groups=True instead of refusing.
+    with pytest.raises(TypeError, match=r"`towers` must be one of 1, 2. Received: towers=True"):
+        models.alexnet(towers=True)
+    with pytest.raises(ValueError, match=r"`towers`"):
+        models.alexnet(towers=0)
+
+
+def test_alexnet_one_tower_takes_no_towers_argument():
+    # It used to build two towers when asked to, against its name.
+    with pytest.raises(TypeError, match="towers"):
+        models.build_model("alexnet_one_tower", towers=2)
+    model = models.alexnet_one_tower()
+    assert {l.groups for l in model.layers if isinstance(l, keras.layers.Conv2D)} == {1}
+    assert model.count_params() == 62_378_344  # figures.md, single tower
+
+
+@pytest.mark.parametrize("blocks", [[], (), None, [(5, (8, 8, None))]])
+def test_network_in_network_needs_blocks(blocks):
+    # blocks=[] used to build a 0-parameter model whose 3 outputs were the
+    # input's channels, whatever `classes` said.
+    with pytest.raises((ValueError, TypeError), match=r"`blocks` must be a non-empty"):
+        models.network_in_network(blocks=blocks)
+
+
+def test_nin_is_the_authors_model_and_takes_no_blocks():
+    with pytest.raises(TypeError, match="blocks"):
+        models.build_model("nin", blocks=[])
+    assert models.nin().count_params() == 966_986  # figures.md, CIFAR-10 NiN
+
+
+def test_network_in_network_gap_head_needs_one_map_per_class():
+    blocks = ((3, (16, 16, 8), None, 0.0),)  # 8 maps, 10 classes
+    with pytest.raises(ValueError, match=r"one map per class.*widths=\(16, 16, 8\)"):
+        models.network_in_network(blocks=blocks, classes=10)
+    fc = models.network_in_network(blocks=blocks, classes=10, head="fc")
+    assert fc.output_shape == (None, 10)
+
+
+def test_mlpconv_has_exactly_three_convolutions():
+    from cnn_course.models.nin import mlpconv
+
+    with pytest.raises(ValueError, match=r"`widths` must have exactly 3 entries"):
+        mlpconv(3, (16, 16, 16, 16))
+    with pytest.raises(ValueError, match=r"`widths` must have exactly 3 entries"):
+        mlpconv(3, (16, 16))

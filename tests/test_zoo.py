@@ -270,5 +270,6 @@ def test_resnet_small_and_fashion_cnn():
     ],
 )
 def test_builders_name_the_bad_argument(call, argument):
-    with pytest.raises(ValueError, match=rf"`{argument}`"):
+    # A wrong type (auxiliary_classifiers="yes") is a TypeError, a wrong value a ValueError.
+    with pytest.raises((ValueError, TypeError), match=rf"`{argument}`"):
         call()

@@ -9,6 +9,7 @@ from keras import layers
 
 from .. import _checks
 from ..layers import LocalResponseNormalization
+from ._top import global_pooling
 
 #: The paper's five convolutional layers (Section 3.5). Each row is (name,
 #: filters, kernel, stride, padding, split between the two GPUs, LRN after
@@ -29,28 +30,18 @@ CLASSIFIER = (4096, 4096)
 #: map must still be at least 1x1, which needs a side of at least 67.
 ALEXNET_MIN_SIDE = 67
 
-
-def alexnet_lrn(name=None):
-    """Local response normalization with the paper's constants.
-
-    k = 2, n = 5 (``depth_radius=2``), alpha = 1e-4, beta = 0.75 (Section
-    3.3), as a :class:`~cnn_course.layers.LocalResponseNormalization`.
-
-    Example:
-        >>> from cnn_course.models.alexnet import alexnet_lrn
-        >>> alexnet_lrn().get_config()["depth_radius"]
-        2
-    """
-    return LocalResponseNormalization(
-        depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75, name=name
-    )
+#: Smallest input side of the seed-000 variant. With ``same`` padding
+#: everywhere any side works.
+ALEXNET_SMALL_BN_MIN_SIDE = 1
 
 
-def _add_features(model, towers, normalization, pool_padding="valid"):
+def _add_features(model, towers, normalization):
     """Append the five convolutions of :data:`FEATURES` to ``model``.
 
-    ``normalization`` is ``"lrn"`` (after conv1 and conv2, as in the paper),
-    ``"batchnorm"`` (after every convolution) or ``None``.
+    ``normalization`` is ``"lrn"`` (after conv1 and conv2, as in the paper,
+    with the paper's constants, the defaults of
+    :class:`~cnn_course.layers.LocalResponseNormalization`), ``"batchnorm"``
+    (after every convolution) or ``None``.
     """
     for index, (name, filters, kernel, stride, padding, split, lrn, pool) in enumerate(
         FEATURES, start=1
@@ -62,11 +53,11 @@ def _add_features(model, towers, normalization, pool_padding="valid"):
             )
         )
         if normalization == "lrn" and lrn:
-            model.add(alexnet_lrn(name=f"lrn{index}"))
+            model.add(LocalResponseNormalization(name=f"lrn{index}"))
         elif normalization == "batchnorm":
             model.add(layers.BatchNormalization(name=f"bn{index}"))
         if pool:
-            model.add(layers.MaxPooling2D(3, strides=2, padding=pool_padding, name=f"pool{index}"))
+            model.add(layers.MaxPooling2D(3, strides=2, name=f"pool{index}"))
 
 
 def _add_classifier(model, hidden, dropout, classes, activation, output_name):
@@ -80,10 +71,13 @@ def _add_classifier(model, hidden, dropout, classes, activation, output_name):
 def alexnet(
     input_shape=(227, 227, 3),
     classes=1000,
+    *,
+    include_top=True,
+    pooling=None,
+    classifier_activation="softmax",
     towers=2,
     lrn=True,
     dropout=0.5,
-    classifier_activation="softmax",
     name="alexnet",
 ):
     """AlexNet as the paper built it, or as one tower without LRN.
@@ -98,7 +92,8 @@ def alexnet(
     their own GPU's half of the maps, and local response normalization
     follows conv1 and conv2 (after the ReLU, before pooling). At 227x227x3
     with 1000 classes it has 60,965,224 parameters. ``towers=1, lrn=False``
-    gives the single-tower network most courses build (62,378,344).
+    (or :func:`alexnet_one_tower`) gives the single-tower network most
+    courses build (62,378,344).
 
     The paper says 224x224 inputs, but 11x11 convolutions with stride 4 only
     give the 55x55 maps of its Figure 2 on 227x227 (``(227 - 11) / 4 + 1 =
@@ -111,10 +106,13 @@ def alexnet(
     Args:
         input_shape: ``(height, width, channels)``; each side at least 67.
         classes: number of output units.
+        include_top: keep fc6-fc8; ``False`` ends the model at pool5.
+        pooling: with ``include_top=False``, ``None`` (the pool5 maps),
+            ``"avg"`` or ``"max"`` (global pooling to one vector).
+        classifier_activation: activation of fc8, or ``None`` for logits.
         towers: 2 for the paper's split layers, 1 for a single tower.
         lrn: add local response normalization after conv1 and conv2.
         dropout: dropout rate after fc6 and fc7 (the paper: 0.5).
-        classifier_activation: activation of fc8, or ``None`` for logits.
         name: name of the model.
 
     Returns:
@@ -126,20 +124,63 @@ def alexnet(
         60965224
         >>> alexnet(towers=1, lrn=False).count_params()
         62378344
+        >>> alexnet(include_top=False, pooling="avg").output_shape
+        (None, 256)
     """
     _checks.image_shape(input_shape, ALEXNET_MIN_SIDE, "AlexNet")
     classes = _checks.positive_int(classes, "classes")
+    _checks.top(include_top, pooling, classifier_activation)
     _checks.one_of(towers, "towers", (1, 2))
-    _checks.one_of(lrn, "lrn", (True, False))
+    _checks.boolean(lrn, "lrn")
     dropout = _checks.rate(dropout, "dropout")
     model = keras.Sequential([keras.Input(tuple(input_shape))], name=name)
     _add_features(model, towers, "lrn" if lrn else None)
+    if not include_top:
+        if pooling:
+            model.add(global_pooling(pooling))
+        return model
     model.add(layers.Flatten(name="flatten"))
     _add_classifier(model, CLASSIFIER, dropout, classes, classifier_activation, "fc8")
     return model
 
 
-def alexnet_bn(input_shape=(224, 224, 3), classes=10, dropout=0.5, name="alexnet_bn"):
+def alexnet_one_tower(
+    input_shape=(227, 227, 3),
+    classes=1000,
+    *,
+    include_top=True,
+    pooling=None,
+    classifier_activation="softmax",
+    lrn=False,
+    dropout=0.5,
+    name="alexnet_one_tower",
+):
+    """AlexNet as one tower, without LRN: the version most courses build.
+
+    :func:`alexnet` with ``towers=1``: conv2, conv4 and conv5 see all the
+    maps of the layer below, which the paper's two GPUs could not afford.
+    62,378,344 parameters at 227x227x3 with 1000 classes. ``lrn=True`` adds
+    the paper's normalization back (Caffe's single-tower ``bvlc_alexnet``).
+
+    The arguments are those of :func:`alexnet`, without ``towers``: a
+    one-tower model cannot be asked for two.
+
+    Returns:
+        A ``keras.Sequential`` model.
+
+    Example:
+        >>> from cnn_course.models import alexnet_one_tower
+        >>> alexnet_one_tower().count_params()
+        62378344
+    """
+    return alexnet(
+        input_shape, classes, include_top=include_top, pooling=pooling,
+        classifier_activation=classifier_activation, towers=1, lrn=lrn,
+        dropout=dropout, name=name,
+    )
+
+
+def alexnet_bn(input_shape=(224, 224, 3), classes=10, *, dropout=0.5, name="alexnet_bn"):
     """The seed-001 AlexNet: BatchNorm after every convolution, 224x224x3.
 
     The paper's single-tower layers with ``BatchNormalization`` after each
@@ -148,6 +189,9 @@ def alexnet_bn(input_shape=(224, 224, 3), classes=10, dropout=0.5, name="alexnet
     On 224x224 inputs conv1 gives 54x54 maps and the last pooling 5x5x256,
     so fc6 has 6400 inputs; with 10 classes the model has 46,793,482
     parameters, the figure the seed prints.
+
+    A seed reproduction: it keeps the seed's fixed softmax head and takes
+    no ``include_top``, ``pooling`` or ``classifier_activation``.
 
     Example:
         >>> from cnn_course.models import alexnet_bn
@@ -164,13 +208,14 @@ def alexnet_bn(input_shape=(224, 224, 3), classes=10, dropout=0.5, name="alexnet
     return model
 
 
-def alexnet_seed002(input_shape=(224, 224, 3), classes=100, name="alexnet_seed002"):
+def alexnet_seed002(input_shape=(224, 224, 3), classes=100, *, name="alexnet_seed002"):
     """The seed-002 ``AlexNet(224, 224, 3, 100)``: an extra 1000-unit layer.
 
     One tower, no LRN, 224x224x3 input, and after fc6 and fc7 a third hidden
     layer ``Dense(1000, activation="relu")`` with dropout before the
     ``classes``-way softmax: the source kept ImageNet's 1000-way layer and
-    added its own classifier on top.
+    added its own classifier on top. A seed reproduction: it takes no
+    ``include_top``, ``pooling`` or ``classifier_activation``.
 
     Example:
         >>> from cnn_course.models import alexnet_seed002
@@ -189,6 +234,7 @@ def alexnet_seed002(input_shape=(224, 224, 3), classes=100, name="alexnet_seed00
 def alexnet_small_bn(
     input_shape=(32, 32, 3),
     classes=10,
+    *,
     dropout=0.4,
     name="alexnet_small_bn",
 ):
@@ -206,6 +252,8 @@ def alexnet_small_bn(
     kernel on a 32x32 image leaves an 8x8 map after the first layer and a
     1x1 map before ``Flatten``. The seed's prose describes a 227x227 input;
     its code uses 32x32. Any side works because all padding is ``same``.
+    A seed reproduction: it takes no ``include_top``, ``pooling`` or
+    ``classifier_activation``.
 
     Args:
         input_shape: ``(height, width, channels)``.
@@ -222,7 +270,7 @@ def alexnet_small_bn(
         >>> model.get_layer("flatten").output.shape
         (None, 256)
     """
-    _checks.image_shape(input_shape, 1, "the seed-000 AlexNet")
+    _checks.image_shape(input_shape, ALEXNET_SMALL_BN_MIN_SIDE, "the seed-000 AlexNet")
     classes = _checks.positive_int(classes, "classes")
     dropout = _checks.rate(dropout, "dropout")
     model = keras.Sequential([keras.Input(tuple(input_shape))], name=name)

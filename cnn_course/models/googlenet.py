@@ -9,7 +9,8 @@ import keras
 from keras import layers
 
 from .. import _checks
-from .alexnet import alexnet_lrn
+from ..layers import LocalResponseNormalization
+from ._top import global_pooling
 
 #: Table 1 of the paper, the width of each inception module's towers in the
 #: table's column order (#1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool
@@ -32,6 +33,13 @@ LAYOUT = ("3a", "3b", "M", "4a", "4b", "4c", "4d", "4e", "M", "5a", "5b")
 
 #: Modules whose output feeds an auxiliary classifier (Section 5).
 AUXILIARY_AFTER = ("4a", "4d")
+
+#: Smallest input side. Five halvings down to 1x1 need 32; the auxiliary
+#: classifiers' 5x5 pooling needs a 5x5 map at 4a, hence 65. The seed-001
+#: version's ``valid`` poolings and 7x7 average pool need 63.
+GOOGLENET_MIN_SIDE = 32
+GOOGLENET_AUX_MIN_SIDE = 65
+GOOGLENET_SEED001_MIN_SIDE = 63
 
 
 def inception_module(x, c1, c3_reduce, c3, c5_reduce, c5, pool_proj, name="inception"):
@@ -77,19 +85,23 @@ def inception_module(x, c1, c3_reduce, c3, c5_reduce, c5, pool_proj, name="incep
     return layers.Concatenate(name=f"{name}_output")([tower1, tower2, tower3, tower4])
 
 
-def _auxiliary_classifier(x, classes, name):
+def _auxiliary_classifier(x, classes, activation, name):
     """Section 5: 5x5/3 average pool, 1x1 conv 128, FC 1024, dropout 0.7."""
     x = layers.AveragePooling2D(5, strides=3, name=f"{name}_pool")(x)
     x = layers.Conv2D(128, 1, activation="relu", name=f"{name}_conv")(x)
     x = layers.Flatten(name=f"{name}_flatten")(x)
     x = layers.Dense(1024, activation="relu", name=f"{name}_fc")(x)
     x = layers.Dropout(0.7, name=f"{name}_dropout")(x)
-    return layers.Dense(classes, activation="softmax", name=f"{name}_classifier")(x)
+    return layers.Dense(classes, activation=activation, name=f"{name}_classifier")(x)
 
 
 def googlenet(
     input_shape=(224, 224, 3),
     classes=1000,
+    *,
+    include_top=True,
+    pooling=None,
+    classifier_activation="softmax",
     auxiliary_classifiers=False,
     dropout=0.4,
     name="googlenet",
@@ -126,7 +138,13 @@ def googlenet(
             (at least 65 with the auxiliary classifiers, whose 5x5 pooling
             needs a 5x5 map at 4a).
         classes: number of output units.
-        auxiliary_classifiers: add the two auxiliary outputs.
+        include_top: keep the average pool, dropout and classifier;
+            ``False`` ends the model at ``inception_5b_output``.
+        pooling: with ``include_top=False``, ``None``, ``"avg"`` or ``"max"``.
+        classifier_activation: activation of the classifiers, or ``None``
+            for logits.
+        auxiliary_classifiers: add the two auxiliary outputs (only with
+            ``include_top=True``).
         dropout: dropout rate before the classifier.
         name: name of the model.
 
@@ -141,20 +159,27 @@ def googlenet(
         >>> model.get_layer("inception_5b_output").output.shape
         (None, 7, 7, 1024)
     """
-    _checks.one_of(auxiliary_classifiers, "auxiliary_classifiers", (True, False))
-    min_side = 65 if auxiliary_classifiers else 32
+    _checks.boolean(auxiliary_classifiers, "auxiliary_classifiers")
+    min_side = GOOGLENET_AUX_MIN_SIDE if auxiliary_classifiers else GOOGLENET_MIN_SIDE
     _checks.image_shape(input_shape, min_side, "GoogLeNet")
     classes = _checks.positive_int(classes, "classes")
+    _checks.top(include_top, pooling, classifier_activation)
+    if auxiliary_classifiers and not include_top:
+        raise ValueError(
+            "`auxiliary_classifiers` are classifiers, part of the top: use them "
+            "with include_top=True. Received: auxiliary_classifiers=True, "
+            "include_top=False"
+        )
     dropout = _checks.rate(dropout, "dropout")
 
     inputs = keras.Input(tuple(input_shape), name="image")
     x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
     x = layers.Conv2D(64, 7, strides=2, activation="relu", name="conv1")(x)
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)
-    x = alexnet_lrn(name="lrn1")(x)
+    x = LocalResponseNormalization(name="lrn1")(x)
     x = layers.Conv2D(64, 1, activation="relu", name="conv2_reduce")(x)
     x = layers.Conv2D(192, 3, padding="same", activation="relu", name="conv2")(x)
-    x = alexnet_lrn(name="lrn2")(x)
+    x = LocalResponseNormalization(name="lrn2")(x)
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool2")(x)
 
     auxiliary, pools = [], 3
@@ -165,15 +190,20 @@ def googlenet(
             continue
         x = inception_module(x, *INCEPTION[entry], name=f"inception_{entry}")
         if auxiliary_classifiers and entry in AUXILIARY_AFTER:
-            auxiliary.append(_auxiliary_classifier(x, classes, f"aux_{entry}"))
+            auxiliary.append(
+                _auxiliary_classifier(x, classes, classifier_activation, f"aux_{entry}")
+            )
 
+    if not include_top:
+        outputs = global_pooling(pooling)(x) if pooling else x
+        return keras.Model(inputs, outputs, name=name)
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
-    outputs = layers.Dense(classes, activation="softmax", name="classifier")(x)
+    outputs = layers.Dense(classes, activation=classifier_activation, name="classifier")(x)
     return keras.Model(inputs, [outputs, *auxiliary] if auxiliary else outputs, name=name)
 
 
-def googlenet_seed001(input_shape=(224, 224, 3), classes=10, name="googlenet_seed001"):
+def googlenet_seed001(input_shape=(224, 224, 3), classes=10, *, name="googlenet_seed001"):
     """The seed-001 Inception v1, bugs included, to show what they do.
 
     The seed's code has the paper's nine modules but:
@@ -188,6 +218,8 @@ def googlenet_seed001(input_shape=(224, 224, 3), classes=10, name="googlenet_see
       ``(None, 21, 21, classes)``.
 
     With 10 classes it has 5,864,762 parameters, the figure the seed prints.
+    A seed reproduction: it takes no ``include_top``, ``pooling`` or
+    ``classifier_activation``.
 
     Example:
         >>> from cnn_course.models import googlenet_seed001
@@ -197,7 +229,7 @@ def googlenet_seed001(input_shape=(224, 224, 3), classes=10, name="googlenet_see
         >>> model.count_params()
         5864762
     """
-    _checks.image_shape(input_shape, 63, "the seed-001 GoogLeNet")
+    _checks.image_shape(input_shape, GOOGLENET_SEED001_MIN_SIDE, "the seed-001 GoogLeNet")
     classes = _checks.positive_int(classes, "classes")
     inputs = keras.Input(tuple(input_shape), name="image")
     x = layers.Conv2D(64, 7, strides=2, padding="same", name="conv1")(inputs)

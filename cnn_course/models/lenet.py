@@ -10,20 +10,28 @@ from keras import layers
 
 from .. import _checks
 from ..layers import ConnectionTableConv2D, RBFOutput, TrainableSubsampling, scaled_tanh
+from ._top import global_pooling
 
 #: Smallest input side LeNet-5 accepts. Two valid 5x5 convolutions and two
 #: 2x2 poolings need ``((side - 4) // 2 - 4) // 2 >= 1``, so side >= 16.
 LENET5_MIN_SIDE = 16
 
-_POOLING = {"avg": layers.AveragePooling2D, "max": layers.MaxPooling2D}
+#: Smallest input side of the paper's LeNet-5. C5's 5x5 convolution needs a
+#: 5x5 map after S4, so side >= 32.
+LENET5_PAPER_MIN_SIDE = 32
+
+_SUBSAMPLING = {"avg": layers.AveragePooling2D, "max": layers.MaxPooling2D}
 
 
 def lenet5(
     input_shape=(32, 32, 1),
     classes=10,
-    activation="relu",
-    pooling="avg",
+    *,
+    include_top=True,
+    pooling=None,
     classifier_activation="softmax",
+    activation="relu",
+    subsampling="avg",
     name="lenet5",
 ):
     """LeNet-5 as modern courses code it (the seed-000 version).
@@ -44,11 +52,15 @@ def lenet5(
         input_shape: ``(height, width, channels)``; each side at least 16.
             The paper feeds 32x32 grey images (28x28 MNIST digits padded).
         classes: number of output units.
-        activation: activation of the hidden layers, e.g. ``"relu"`` or
-            ``"tanh"`` (closer to the paper).
-        pooling: ``"avg"`` (subsampling, as in the paper) or ``"max"``.
+        include_top: keep C5, F6 and the output; ``False`` ends the model
+            at S4.
+        pooling: with ``include_top=False``, ``None`` (the S4 maps),
+            ``"avg"`` or ``"max"`` (global pooling to one vector).
         classifier_activation: activation of the output layer, or ``None``
             for logits.
+        activation: activation of the hidden layers, e.g. ``"relu"`` or
+            ``"tanh"`` (closer to the paper).
+        subsampling: S2 and S4, ``"avg"`` (as in the paper) or ``"max"``.
         name: name of the model.
 
     Returns:
@@ -61,25 +73,40 @@ def lenet5(
         61706
         >>> model.output_shape
         (None, 10)
+        >>> lenet5(include_top=False).output_shape
+        (None, 5, 5, 16)
     """
     _checks.image_shape(input_shape, LENET5_MIN_SIDE, "LeNet-5")
     classes = _checks.positive_int(classes, "classes")
-    _checks.one_of(pooling, "pooling", tuple(_POOLING))
-    pool = _POOLING[pooling]
-    return keras.Sequential(
+    if include_top is True and pooling in ("avg", "max"):
+        raise ValueError(  # the name S2 and S4's kind had before `subsampling`
+            "`pooling` applies only with include_top=False, as in "
+            "keras.applications; S2 and S4's kind is set by `subsampling`. "
+            f"Received: pooling={pooling!r}, include_top=True"
+        )
+    _checks.top(include_top, pooling, classifier_activation)
+    _checks.activation(activation, "activation")
+    _checks.one_of(subsampling, "subsampling", tuple(_SUBSAMPLING))
+    pool = _SUBSAMPLING[subsampling]
+    model = keras.Sequential(
         [
             keras.Input(tuple(input_shape)),
             layers.Conv2D(6, 5, activation=activation, name="c1"),
             pool(2, strides=2, name="s2"),
             layers.Conv2D(16, 5, activation=activation, name="c3"),
             pool(2, strides=2, name="s4"),
-            layers.Flatten(name="flatten"),
-            layers.Dense(120, activation=activation, name="c5"),
-            layers.Dense(84, activation=activation, name="f6"),
-            layers.Dense(classes, activation=classifier_activation, name="output"),
         ],
         name=name,
     )
+    if not include_top:
+        if pooling:
+            model.add(global_pooling(pooling))
+        return model
+    model.add(layers.Flatten(name="flatten"))
+    model.add(layers.Dense(120, activation=activation, name="c5"))
+    model.add(layers.Dense(84, activation=activation, name="f6"))
+    model.add(layers.Dense(classes, activation=classifier_activation, name="output"))
+    return model
 
 
 #: Table I of the paper. ``LENET5_C3_TABLE[i][j]`` is 1 when C3 map ``j``
@@ -137,7 +164,15 @@ def lenet5_rbf_codes(classes=10, seed=0):
     return codes.reshape(10, 84)
 
 
-def lenet5_paper(input_shape=(32, 32, 1), classes=10, name="lenet5_paper"):
+def lenet5_paper(
+    input_shape=(32, 32, 1),
+    classes=10,
+    *,
+    include_top=True,
+    pooling=None,
+    classifier_activation=None,
+    name="lenet5_paper",
+):
     """LeNet-5 as LeCun et al. (1998) built it: 60,000 trainable parameters.
 
     C1 (6 maps, 5x5) - S2 (trainable subsampling) - C3 (16 maps, 5x5, partial
@@ -149,13 +184,20 @@ def lenet5_paper(input_shape=(32, 32, 1), classes=10, name="lenet5_paper"):
 
     Deviations: the output returns minus the RBF distances, so it can be used
     as logits with a cross-entropy loss (the paper trains with its own MAP
-    criterion, Eq. 9); the codes of the ten digits come from a 5x7 font
-    (:func:`lenet5_rbf_codes`), not the paper's hand-drawn bitmaps.
+    criterion, Eq. 9); hence ``classifier_activation`` defaults to ``None``
+    here, not ``"softmax"`` as elsewhere. The codes of the ten digits come
+    from a 5x7 font (:func:`lenet5_rbf_codes`), not the paper's hand-drawn
+    bitmaps.
 
     Args:
         input_shape: ``(height, width, channels)``; each side at least 32,
             the size C5 needs to reduce a 5x5 map to 1x1.
         classes: number of output units.
+        include_top: keep F6 and the RBF output; ``False`` ends the model
+            at C5 (1x1x120 on 32x32 inputs).
+        pooling: with ``include_top=False``, ``None``, ``"avg"`` or ``"max"``.
+        classifier_activation: ``None`` (minus the RBF distances, used as
+            logits) or an activation applied to them, e.g. ``"softmax"``.
         name: name of the model.
 
     Returns:
@@ -168,9 +210,10 @@ def lenet5_paper(input_shape=(32, 32, 1), classes=10, name="lenet5_paper"):
         >>> trainable_params(model)
         60000
     """
-    _checks.image_shape(input_shape, 32, "the paper's LeNet-5")
+    _checks.image_shape(input_shape, LENET5_PAPER_MIN_SIDE, "the paper's LeNet-5")
     classes = _checks.positive_int(classes, "classes")
-    return keras.Sequential(
+    _checks.top(include_top, pooling, classifier_activation)
+    model = keras.Sequential(
         [
             keras.Input(tuple(input_shape)),
             layers.Conv2D(6, 5, activation=scaled_tanh, name="c1"),
@@ -178,21 +221,29 @@ def lenet5_paper(input_shape=(32, 32, 1), classes=10, name="lenet5_paper"):
             ConnectionTableConv2D(5, LENET5_C3_TABLE, activation=scaled_tanh, name="c3"),
             TrainableSubsampling(2, activation=scaled_tanh, name="s4"),
             layers.Conv2D(120, 5, activation=scaled_tanh, name="c5"),
-            layers.Flatten(name="flatten"),
-            layers.Dense(84, activation=scaled_tanh, name="f6"),
-            RBFOutput(lenet5_rbf_codes(classes), name="output"),
         ],
         name=name,
     )
+    if not include_top:
+        if pooling:
+            model.add(global_pooling(pooling))
+        return model
+    model.add(layers.Flatten(name="flatten"))
+    model.add(layers.Dense(84, activation=scaled_tanh, name="f6"))
+    model.add(RBFOutput(lenet5_rbf_codes(classes), name="output"))
+    if classifier_activation is not None:
+        model.add(layers.Activation(classifier_activation, name="predictions"))
+    return model
 
 
-def lenet5_seed002(input_shape=(224, 224, 3), classes=100, name="lenet5_seed002"):
+def lenet5_seed002(input_shape=(224, 224, 3), classes=100, *, name="lenet5_seed002"):
     """The seed-002 ``LetNet(224, 224, 3, 100)``: tanh, max-pooling, 224x224x3.
 
-    :func:`lenet5` with ``activation="tanh"`` and ``pooling="max"``, on the
-    source's 224x224 colour input. The two pooling layers leave a 53x53x16
+    :func:`lenet5` with ``activation="tanh"`` and ``subsampling="max"``, on
+    the source's 224x224 colour input. The two pooling layers leave a 53x53x16
     map, so C5 alone has 5,393,400 weights: LeNet's layer sizes were chosen
-    for 32x32 digits.
+    for 32x32 digits. A seed reproduction: it takes no ``include_top``,
+    ``pooling`` or ``classifier_activation``.
 
     Example:
         >>> from cnn_course.models import lenet5_seed002
@@ -200,5 +251,5 @@ def lenet5_seed002(input_shape=(224, 224, 3), classes=100, name="lenet5_seed002"
         5393400
     """
     return lenet5(
-        input_shape, classes, activation="tanh", pooling="max", name=name
+        input_shape, classes, activation="tanh", subsampling="max", name=name
     )

@@ -11,6 +11,7 @@ from keras import layers
 
 from .. import _checks
 from ..layers import SqueezeExcitation
+from ._top import global_pooling
 
 #: Table 1 of the paper, the block type and the number of blocks in stages
 #: conv2_x to conv5_x for each depth.
@@ -27,6 +28,12 @@ STAGE_WIDTHS = (64, 128, 256, 512)
 
 #: A bottleneck block's output has this many times its inner width.
 EXPANSION = 4
+
+#: Smallest input side. Five halvings (conv1, pool1, conv3_1, conv4_1,
+#: conv5_1) leave a 1x1 map at 32. The seed-001 ResNet's three halvings and
+#: 4x4 average pool also need 32.
+RESNET_MIN_SIDE = 32
+RESNET_SEED001_MIN_SIDE = 32
 
 
 def _conv_bn(x, filters, kernel, stride, name, relu=True, padding="same"):
@@ -93,7 +100,17 @@ def bottleneck_block(x, filters, stride=1, se_ratio=None, name="block"):
 _BLOCKS = {"basic": basic_block, "bottleneck": bottleneck_block}
 
 
-def resnet(depth=50, input_shape=(224, 224, 3), classes=1000, se_ratio=None, name=None):
+def resnet(
+    depth=50,
+    input_shape=(224, 224, 3),
+    classes=1000,
+    *,
+    include_top=True,
+    pooling=None,
+    classifier_activation="softmax",
+    se_ratio=None,
+    name=None,
+):
     """ResNet-18/34/50/101/152 as in Table 1 of the paper.
 
     conv1 7x7/2 (64) with BatchNorm and ReLU, 3x3/2 max-pool, four stages of
@@ -124,6 +141,11 @@ def resnet(depth=50, input_shape=(224, 224, 3), classes=1000, se_ratio=None, nam
         depth: 18, 34, 50, 101 or 152.
         input_shape: ``(height, width, channels)``; each side at least 32.
         classes: number of output units.
+        include_top: keep the average pool and ``fc``; ``False`` ends the
+            model at the last block, as keras.applications' ``include_top``.
+        pooling: with ``include_top=False``, ``None`` (the conv5 maps),
+            ``"avg"`` or ``"max"`` (global pooling to one vector).
+        classifier_activation: activation of ``fc``, or ``None`` for logits.
         se_ratio: reduction ratio of squeeze-and-excitation blocks, or
             ``None`` for a plain ResNet.
         name: name of the model; defaults to ``"resnet<depth>"``.
@@ -138,8 +160,9 @@ def resnet(depth=50, input_shape=(224, 224, 3), classes=1000, se_ratio=None, nam
         (None, 7, 7, 512)
     """
     _checks.one_of(depth, "depth", tuple(DEPTHS))
-    _checks.image_shape(input_shape, 32, f"ResNet-{depth}")
+    _checks.image_shape(input_shape, RESNET_MIN_SIDE, f"ResNet-{depth}")
     classes = _checks.positive_int(classes, "classes")
+    _checks.top(include_top, pooling, classifier_activation)
     if se_ratio is not None:
         se_ratio = _checks.positive_int(se_ratio, "se_ratio")
     kind, repeats = DEPTHS[depth]
@@ -154,14 +177,84 @@ def resnet(depth=50, input_shape=(224, 224, 3), classes=1000, se_ratio=None, nam
         for index in range(1, count + 1):
             stride = 2 if index == 1 and stage > 2 else 1
             x = block(x, filters, stride, se_ratio, name=f"conv{stage}_{index}")
-    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    outputs = layers.Dense(classes, activation="softmax", name="fc")(x)
     default = f"se_resnet{depth}" if se_ratio else f"resnet{depth}"
+    if not include_top:
+        outputs = global_pooling(pooling)(x) if pooling else x
+        return keras.Model(inputs, outputs, name=name or default)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    outputs = layers.Dense(classes, activation=classifier_activation, name="fc")(x)
     return keras.Model(inputs, outputs, name=name or default)
 
 
-def se_resnet50(input_shape=(224, 224, 3), classes=1000, se_ratio=16, name="se_resnet50"):
+def resnet18(input_shape=(224, 224, 3), classes=1000, **kwargs):
+    """ResNet-18: basic blocks [2, 2, 2, 2], 11,689,512 parameters.
+
+    Other keyword arguments go to :func:`resnet`.
+
+    Example:
+        >>> from cnn_course.models import resnet18
+        >>> resnet18(input_shape=(32, 32, 3), classes=10).output_shape
+        (None, 10)
+    """
+    return resnet(18, input_shape, classes, **kwargs)
+
+
+def resnet34(input_shape=(224, 224, 3), classes=1000, **kwargs):
+    """ResNet-34: basic blocks [3, 4, 6, 3], 21,797,672 parameters.
+
+    Other keyword arguments go to :func:`resnet`.
+
+    Example:
+        >>> from cnn_course.models import resnet34
+        >>> resnet34(input_shape=(32, 32, 3), include_top=False).output_shape
+        (None, 1, 1, 512)
+    """
+    return resnet(34, input_shape, classes, **kwargs)
+
+
+def resnet50(input_shape=(224, 224, 3), classes=1000, **kwargs):
+    """ResNet-50: bottleneck blocks [3, 4, 6, 3], 25,557,032 parameters.
+
+    Other keyword arguments go to :func:`resnet`.
+
+    Example:
+        >>> from cnn_course.models import resnet50
+        >>> resnet50(input_shape=(32, 32, 3), include_top=False, pooling="avg").output_shape
+        (None, 2048)
+    """
+    return resnet(50, input_shape, classes, **kwargs)
+
+
+def resnet101(input_shape=(224, 224, 3), classes=1000, **kwargs):
+    """ResNet-101: bottleneck blocks [3, 4, 23, 3], 44,549,160 parameters.
+
+    Other keyword arguments go to :func:`resnet`.
+
+    Example:
+        >>> from cnn_course.models import resnet101
+        >>> resnet101(input_shape=(32, 32, 3), classes=10).name
+        'resnet101'
+    """
+    return resnet(101, input_shape, classes, **kwargs)
+
+
+def resnet152(input_shape=(224, 224, 3), classes=1000, **kwargs):
+    """ResNet-152: bottleneck blocks [3, 8, 36, 3], 60,192,808 parameters.
+
+    Other keyword arguments go to :func:`resnet`.
+
+    Example:
+        >>> from cnn_course.models import resnet152
+        >>> resnet152(input_shape=(32, 32, 3), classes=10).name
+        'resnet152'
+    """
+    return resnet(152, input_shape, classes, **kwargs)
+
+
+def se_resnet50(input_shape=(224, 224, 3), classes=1000, *, se_ratio=16, **kwargs):
     """SE-ResNet-50 (Hu et al. 2018, Table 1): ResNet-50 with SE blocks, r = 16.
+
+    Other keyword arguments go to :func:`resnet`.
 
     Example:
         >>> from cnn_course.models import se_resnet50
@@ -169,12 +262,17 @@ def se_resnet50(input_shape=(224, 224, 3), classes=1000, se_ratio=16, name="se_r
         >>> model.get_layer("conv2_1_se").ratio
         16
     """
-    return resnet(50, input_shape, classes, se_ratio=se_ratio, name=name)
+    kwargs.setdefault("name", "se_resnet50")
+    return resnet(50, input_shape, classes, se_ratio=se_ratio, **kwargs)
 
 
 def resnet_small(
     input_shape=(28, 28, 1),
     classes=10,
+    *,
+    include_top=True,
+    pooling=None,
+    classifier_activation="softmax",
     widths=(32, 64, 128),
     blocks=(2, 2, 2),
     se_ratio=None,
@@ -192,6 +290,10 @@ def resnet_small(
         input_shape: ``(height, width, channels)``; sides at least
             ``2 ** (len(widths) - 1)``.
         classes: number of output units.
+        include_top: keep the average pool and ``fc``; ``False`` ends the
+            model at the last block.
+        pooling: with ``include_top=False``, ``None``, ``"avg"`` or ``"max"``.
+        classifier_activation: activation of ``fc``, or ``None`` for logits.
         widths: filters of each stage.
         blocks: number of basic blocks in each stage.
         se_ratio: add squeeze-and-excitation blocks with this ratio.
@@ -202,23 +304,29 @@ def resnet_small(
         >>> resnet_small().get_layer("stage3_1_out").output.shape
         (None, 7, 7, 128)
     """
-    widths = tuple(_checks.positive_int(w, "widths") for w in widths)
-    blocks = tuple(_checks.positive_int(b, "blocks") for b in blocks)
-    if len(widths) != len(blocks) or not widths:
+    widths = _checks.positive_ints(widths, "widths")
+    blocks = _checks.positive_ints(blocks, "blocks")
+    if len(widths) != len(blocks):
         raise ValueError(
-            "`widths` and `blocks` must be non-empty and of the same length. "
+            "`widths` and `blocks` must have one entry per stage each. "
             f"Received: widths={widths}, blocks={blocks}"
         )
     _checks.image_shape(input_shape, 2 ** (len(widths) - 1), "resnet_small")
     classes = _checks.positive_int(classes, "classes")
+    _checks.top(include_top, pooling, classifier_activation)
+    if se_ratio is not None:
+        se_ratio = _checks.positive_int(se_ratio, "se_ratio")
     inputs = keras.Input(tuple(input_shape), name="image")
     x = _conv_bn(inputs, widths[0], 3, 1, "stem")
     for stage, (filters, count) in enumerate(zip(widths, blocks), start=1):
         for index in range(1, count + 1):
             stride = 2 if index == 1 and stage > 1 else 1
             x = basic_block(x, filters, stride, se_ratio, name=f"stage{stage}_{index}")
+    if not include_top:
+        outputs = global_pooling(pooling)(x) if pooling else x
+        return keras.Model(inputs, outputs, name=name)
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    outputs = layers.Dense(classes, activation="softmax", name="fc")(x)
+    outputs = layers.Dense(classes, activation=classifier_activation, name="fc")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -256,7 +364,7 @@ def residual_block(x, downsample, filters, kernel_size=3, name=None):
 
 
 def resnet_seed001(
-    input_shape=(224, 224, 3), classes=10, stages=(2, 5, 5, 2), name="resnet_seed001"
+    input_shape=(224, 224, 3), classes=10, *, stages=(2, 5, 5, 2), name="resnet_seed001"
 ):
     """The seed-001 ResNet: ``residual_block`` in stages [2, 5, 5, 2].
 
@@ -267,6 +375,8 @@ def resnet_seed001(
     parameters, the figure the seed prints (``count_params()`` also counts
     BatchNorm's moving statistics). No max-pool and a stride-1 stem keep the maps large
     (224 -> 28), which makes this network slow on ImageNet-sized inputs.
+    A seed reproduction: it takes no ``include_top``, ``pooling`` or
+    ``classifier_activation``.
 
     Example:
         >>> from cnn_course.models import resnet_seed001
@@ -275,9 +385,9 @@ def resnet_seed001(
         >>> trainable_params(model)
         15853328
     """
-    _checks.image_shape(input_shape, 32, "the seed-001 ResNet")
+    _checks.image_shape(input_shape, RESNET_SEED001_MIN_SIDE, "the seed-001 ResNet")
     classes = _checks.positive_int(classes, "classes")
-    stages = tuple(_checks.positive_int(s, "stages") for s in stages)
+    stages = _checks.positive_ints(stages, "stages")
     inputs = keras.Input(tuple(input_shape), name="image")
     x = layers.BatchNormalization(name="input_bn")(inputs)
     x = layers.Conv2D(64, 3, strides=1, padding="same", name="stem_conv")(x)

@@ -8,7 +8,8 @@ import keras
 from keras import layers
 
 from .. import _checks
-from .alexnet import alexnet_lrn
+from ..layers import LocalResponseNormalization
+from ._top import global_pooling
 
 #: Table 1 of the paper, one column per configuration. An integer is a 3x3
 #: convolution with that many filters, ``(filters, 1)`` a 1x1 convolution
@@ -63,7 +64,7 @@ def vgg_features(config):
             block, conv = block + 1, 1
             continue
         if entry == "LRN":
-            features.append(alexnet_lrn(name=f"block{block}_lrn"))
+            features.append(LocalResponseNormalization(name=f"block{block}_lrn"))
             continue
         filters, kernel = entry if isinstance(entry, tuple) else (entry, 3)
         features.append(
@@ -80,8 +81,11 @@ def vgg(
     config="D",
     input_shape=(224, 224, 3),
     classes=1000,
-    dropout=0.5,
+    *,
+    include_top=True,
+    pooling=None,
     classifier_activation="softmax",
+    dropout=0.5,
     name=None,
 ):
     """A VGG network built from its column of the paper's Table 1.
@@ -100,8 +104,12 @@ def vgg(
             (VGG-19).
         input_shape: ``(height, width, channels)``; each side at least 32.
         classes: number of output units.
-        dropout: dropout rate after the two hidden dense layers.
+        include_top: keep the three dense layers; ``False`` ends the model
+            at ``block5_pool``, as keras.applications' ``include_top``.
+        pooling: with ``include_top=False``, ``None`` (the block5 maps),
+            ``"avg"`` or ``"max"`` (global pooling to one vector).
         classifier_activation: activation of the output layer, or ``None``.
+        dropout: dropout rate after the two hidden dense layers.
         name: name of the model; defaults to ``"vgg_<config>"``.
 
     Returns:
@@ -116,17 +124,79 @@ def vgg(
     _checks.one_of(config, "config", tuple(CONFIGS))
     _checks.image_shape(input_shape, VGG_MIN_SIDE, f"VGG configuration {config}")
     classes = _checks.positive_int(classes, "classes")
+    _checks.top(include_top, pooling, classifier_activation)
     dropout = _checks.rate(dropout, "dropout")
     model = keras.Sequential(
         [keras.Input(tuple(input_shape)), *vgg_features(config)],
         name=name or f"vgg_{config.lower().replace('-', '_')}",
     )
+    if not include_top:
+        if pooling:
+            model.add(global_pooling(pooling))
+        return model
     model.add(layers.Flatten(name="flatten"))
     for index, units in enumerate(CLASSIFIER, start=1):
         model.add(layers.Dense(units, activation="relu", name=f"fc{index}"))
         model.add(layers.Dropout(dropout, name=f"dropout{index}"))
     model.add(layers.Dense(classes, activation=classifier_activation, name="predictions"))
     return model
+
+
+def vgg11(input_shape=(224, 224, 3), classes=1000, **kwargs):
+    """VGG-11, configuration A of the paper's Table 1 (132,863,336 parameters).
+
+    Other keyword arguments go to :func:`vgg`.
+
+    Example:
+        >>> from cnn_course.models import vgg11
+        >>> vgg11(input_shape=(32, 32, 3), classes=10).output_shape
+        (None, 10)
+    """
+    kwargs.setdefault("name", "vgg11")
+    return vgg("A", input_shape=input_shape, classes=classes, **kwargs)
+
+
+def vgg11_lrn(input_shape=(224, 224, 3), classes=1000, **kwargs):
+    """VGG-11 with AlexNet's LRN after the first convolution (A-LRN).
+
+    Same parameters as VGG-11; the paper found LRN does not help. Other
+    keyword arguments go to :func:`vgg`.
+
+    Example:
+        >>> from cnn_course.models import vgg11_lrn
+        >>> vgg11_lrn(input_shape=(32, 32, 3)).layers[1].name
+        'block1_lrn'
+    """
+    kwargs.setdefault("name", "vgg11_lrn")
+    return vgg("A-LRN", input_shape=input_shape, classes=classes, **kwargs)
+
+
+def vgg13(input_shape=(224, 224, 3), classes=1000, **kwargs):
+    """VGG-13, configuration B of the paper's Table 1 (133,047,848 parameters).
+
+    Other keyword arguments go to :func:`vgg`.
+
+    Example:
+        >>> from cnn_course.models import vgg13
+        >>> vgg13(input_shape=(32, 32, 3), classes=10).output_shape
+        (None, 10)
+    """
+    kwargs.setdefault("name", "vgg13")
+    return vgg("B", input_shape=input_shape, classes=classes, **kwargs)
+
+
+def vgg16_c(input_shape=(224, 224, 3), classes=1000, **kwargs):
+    """VGG-16 configuration C: a 1x1 convolution ends blocks 3-5.
+
+    133,638,952 parameters. Other keyword arguments go to :func:`vgg`.
+
+    Example:
+        >>> from cnn_course.models import vgg16_c
+        >>> vgg16_c(input_shape=(32, 32, 3)).get_layer("block3_conv3").kernel_size
+        (1, 1)
+    """
+    kwargs.setdefault("name", "vgg16_c")
+    return vgg("C", input_shape=input_shape, classes=classes, **kwargs)
 
 
 def vgg16(input_shape=(224, 224, 3), classes=1000, **kwargs):
@@ -160,7 +230,7 @@ def vgg19(input_shape=(224, 224, 3), classes=1000, **kwargs):
 
 
 def vgg16_seed002(
-    input_shape=(224, 224, 3), classes=17, kernel_typo=True, name="vgg16_seed002"
+    input_shape=(224, 224, 3), classes=17, *, kernel_typo=True, name="vgg16_seed002"
 ):
     """The seed-002 ``VGG16Net``, typo included on request.
 
@@ -170,6 +240,8 @@ def vgg16_seed002(
     ``Dense(1000, activation="relu")`` with dropout sits before the output.
     The source calls ``VGG16Net(224, 224, 3, 100)`` but its code ignores the
     arguments and ends in a 17-way softmax, hence ``classes=17`` by default.
+    A seed reproduction: it takes no ``include_top``, ``pooling`` or
+    ``classifier_activation``.
 
     Example:
         >>> from cnn_course.models import vgg16_seed002
@@ -178,7 +250,7 @@ def vgg16_seed002(
     """
     _checks.image_shape(input_shape, VGG_MIN_SIDE, "VGG configuration D")
     classes = _checks.positive_int(classes, "classes")
-    _checks.one_of(kernel_typo, "kernel_typo", (True, False))
+    _checks.boolean(kernel_typo, "kernel_typo")
     config = list(CONFIGS["D"])
     if kernel_typo:
         config[3] = (128, (3, 2))  # block2_conv1
