@@ -6,13 +6,89 @@ table of every layer's output shape and parameters is
 """
 
 import contextlib
+import math
+import zlib
 
 import keras
 
 from . import _graph
 
-#: Font size of the legend in :func:`layered_view`, in pixels.
-LEGEND_FONT_SIZE = 16
+#: Width of the book's text column, in pixels, in a 1280 px browser window
+#: (sphinx-book-theme): an output image wider than this is shrunk to fit,
+#: and its text with it.
+PAGE_WIDTH_PX = 688
+
+#: Smallest text, in pixels at 100 % zoom, that the figures of this module
+#: show in the book (and on a screen at their own size).
+MIN_TEXT_PX = 11
+
+#: Font size of figure text (titles, box labels), in points: 12.5 px at
+#: matplotlib's 100 dpi.
+FONT_SIZE = 9
+
+#: Font size of the legend in :func:`layered_view`, in pixels of the image
+#: as it is returned (after fitting it to ``max_width``).
+LEGEND_FONT_SIZE = 13
+
+#: One colour per layer type, in every diagram of the book: the
+#: visualkeras drawings of :func:`layered_view` and the boxes of
+#: :func:`block_diagram`. Other types get a colour from their name (see
+#: :func:`layer_colour`).
+LAYER_COLOURS = {
+    "InputLayer": "#d9d9d9",
+    "Conv2D": "#fed766",
+    "ConnectionTableConv2D": "#e9b949",
+    "MaxPooling2D": "#f25f5c",
+    "AveragePooling2D": "#f4a261",
+    "TrainableSubsampling": "#e76f51",
+    "GlobalAveragePooling2D": "#c1666b",
+    "SpatialPyramidPooling": "#d98c8c",
+    "ZeroPadding2D": "#f1f1f1",
+    "LocalResponseNormalization": "#ff99c8",
+    "BatchNormalization": "#b8b8ff",
+    "ReLU": "#e0e0e0",
+    "Activation": "#c8c8c8",
+    "Dropout": "#d0f4de",
+    "Flatten": "#a47cc7",
+    "Dense": "#5fa8d3",
+    "RBFOutput": "#8d99ae",
+    "Concatenate": "#70c1b3",
+    "Add": "#9bf6ff",
+    "SqueezeExcitation": "#9bc53d",
+}
+
+_OTHER_COLOURS = ["#c9ada7", "#a3c4bc", "#e5989b", "#ffcdb2", "#cdb4db",
+                  "#bde0fe", "#d8e2dc", "#f6bd60"]
+
+
+def layer_colour(kind):
+    """The colour of a layer type in every diagram: :data:`LAYER_COLOURS`,
+    or for another type one picked from its name (always the same one).
+
+    Args:
+        kind: a layer, a layer class, or a class name.
+
+    Example:
+        >>> import keras
+        >>> from cnn_course.viz import layer_colour
+        >>> layer_colour("Conv2D") == layer_colour(keras.layers.Conv2D(8, 3))
+        True
+        >>> layer_colour("MyLayer") == layer_colour("MyLayer")
+        True
+    """
+    if not isinstance(kind, str):
+        kind = (kind if isinstance(kind, type) else type(kind)).__name__
+    if kind in LAYER_COLOURS:
+        return LAYER_COLOURS[kind]
+    return _OTHER_COLOURS[zlib.crc32(kind.encode()) % len(_OTHER_COLOURS)]
+
+
+def _figure_width():
+    """Widest figure, in inches, that the book shows at its own size: the
+    column, less the 0.1 in on each side that ``bbox_inches="tight"`` adds."""
+    import matplotlib.pyplot as plt
+
+    return PAGE_WIDTH_PX / plt.rcParams["figure.dpi"] - 0.25
 
 
 def _output_shape(layer):
@@ -89,23 +165,31 @@ def _estimated_width(model, kwargs):
     return int(width)
 
 
-def layered_view(model, legend=True, font=None, **kwargs):
-    """``visualkeras.layered_view`` for Keras 3 models, with a legend.
+def layered_view(model, legend=True, font=None, max_width=PAGE_WIDTH_PX, **kwargs):
+    """``visualkeras.layered_view`` for Keras 3 models, fitted to the page.
 
-    Each layer is drawn as a box sized by its output shape. Arguments are
-    those of ``visualkeras.layered_view`` (``scale_xy``, ``type_ignore``,
-    ``to_file``...); this function supplies a legend in Pillow's built-in
-    font and silences visualkeras' deprecation warning about
-    ``legend_text_spacing_offset``. visualkeras draws one path through the
-    layers, so it suits sequential models; branches (Inception, ResNet) are
-    drawn in a line.
+    Each layer is drawn as a box sized by its output shape, in its colour of
+    :data:`LAYER_COLOURS` (the same in every diagram), with a legend of the
+    layer types. Arguments are those of ``visualkeras.layered_view``
+    (``scale_xy``, ``type_ignore``, ``color_map``, ``to_file``...); this
+    function adds the colours, fits the image to ``max_width`` and silences
+    visualkeras' deprecation warning about ``legend_text_spacing_offset``.
+    visualkeras draws one path through the layers, so it suits sequential
+    models; branches (Inception, ResNet) are drawn in a line.
 
     Args:
         model: a built Keras model; one that would need an image wider than
             :data:`MAX_DIAGRAM_WIDTH` is refused (ResNet-152 would need about
             190,000 px and 4 GB of memory).
         legend: draw a legend of layer types.
-        font: a Pillow font for the legend; defaults to :func:`default_font`.
+        font: a Pillow font for the legend; defaults to :func:`default_font`
+            at :data:`LEGEND_FONT_SIZE` px. Its size is raised when the image
+            is shrunk, so that the legend keeps at least :data:`MIN_TEXT_PX`
+            px.
+        max_width: a wider diagram is shrunk to this width in pixels (the
+            book's column, :data:`PAGE_WIDTH_PX`, by default: a browser would
+            shrink it anyway, and the legend with it); ``None`` keeps
+            visualkeras' size.
         **kwargs: passed to ``visualkeras.layered_view``.
 
     Returns:
@@ -115,8 +199,8 @@ def layered_view(model, legend=True, font=None, **kwargs):
         >>> from cnn_course.models import lenet5
         >>> from cnn_course.viz import layered_view
         >>> image = layered_view(lenet5(), scale_xy=4)
-        >>> image.mode
-        'RGBA'
+        >>> image.mode, image.width <= 688
+        ('RGBA', True)
     """
     import visualkeras
 
@@ -130,10 +214,38 @@ def layered_view(model, legend=True, font=None, **kwargs):
             "leave layer types out with type_ignore=[...], or pass a smaller "
             "max_z/scale_z."
         )
-    with keras3_output_shapes():
-        return visualkeras.layered_view(
-            model, legend=legend, font=font or default_font(), **kwargs
-        )
+    colours = {type(layer): {"fill": layer_colour(layer)} for layer in model.layers}
+    colours.update(kwargs.pop("color_map", None) or {})
+    to_file = kwargs.pop("to_file", None)
+
+    def draw(**options):
+        with keras3_output_shapes():
+            # visualkeras writes into color_map: give it a copy.
+            return visualkeras.layered_view(model, color_map=dict(colours), **options, **kwargs)
+
+    image = draw(legend=False)
+    if legend:
+        # The legend wraps at the diagram's width; pick its font for the
+        # scale the image will be shown at (a long label can widen it: redraw).
+        target = LEGEND_FONT_SIZE if font is None else MIN_TEXT_PX
+        font = font or default_font(LEGEND_FONT_SIZE)
+        for _ in range(3):
+            scale = min(1.0, max_width / image.width) if max_width else 1.0
+            if hasattr(font, "font_variant") and font.size * scale < target:
+                font = font.font_variant(size=math.ceil(target / scale))
+            drawn = draw(legend=True, font=font)
+            widened = drawn.width > image.width
+            image = drawn
+            if not widened:
+                break
+    if max_width and image.width > max_width:
+        from PIL import Image
+
+        height = round(image.height * max_width / image.width)
+        image = image.resize((max_width, height), Image.Resampling.LANCZOS)
+    if to_file is not None:
+        image.save(to_file)
+    return image
 
 
 def _style_epoch_axis(axis, metric):
@@ -169,7 +281,8 @@ def plot_history(history, metrics=("loss", "accuracy"), ax=None):
 
     history = getattr(history, "history", history)
     if ax is None:
-        fig, ax = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
+        fig, ax = plt.subplots(1, len(metrics), squeeze=False,
+                               figsize=(min(_figure_width(), 3.4 * len(metrics)), 3.0))
         ax = ax[0]
     for axis, metric in zip(ax, metrics):
         epochs = range(1, len(history[metric]) + 1)
@@ -201,7 +314,8 @@ def plot_comparison(comparison, metrics=("accuracy", "val_accuracy"), ax=None):
     import numpy as np
 
     if ax is None:
-        fig, ax = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 3.8), squeeze=False)
+        fig, ax = plt.subplots(1, len(metrics), squeeze=False,
+                               figsize=(min(_figure_width(), 3.4 * len(metrics)), 3.2))
         ax = ax[0]
     for axis, metric in zip(ax, metrics):
         for arm, runs in comparison.runs.items():
@@ -212,18 +326,6 @@ def plot_comparison(comparison, metrics=("accuracy", "val_accuracy"), ax=None):
                               color=line.get_color(), alpha=0.2)
         _style_epoch_axis(axis, metric)
     return _tight(ax[0].figure)
-
-
-_BOX_COLOURS = {
-    "Conv2D": "#fed766",
-    "MaxPooling2D": "#f25f5c",
-    "AveragePooling2D": "#f25f5c",
-    "Concatenate": "#70c1b3",
-    "Add": "#70c1b3",
-    "BatchNormalization": "#b8b8ff",
-    "ReLU": "#e0e0e0",
-    "SqueezeExcitation": "#9bc53d",
-}
 
 
 def block_diagram(model, prefix, ax=None, show_shapes=True):
@@ -292,15 +394,9 @@ def block_diagram(model, prefix, ax=None, show_shapes=True):
             x = wanted[name] if len(order) == 1 else centre + offset
             position[name] = (x, -depth)
 
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(2.4 * width + 1.5, 1.1 * len(rows) + 0.6))
     by_name = {layer.name: layer for layer in chosen}
-    for child, sources in parents.items():
-        for source in sources:
-            (x0, y0), (x1, y1) = position[source], position[child]
-            ax.annotate("", xy=(x1, y1 + 0.28), xytext=(x0, y0 - 0.28),
-                        arrowprops={"arrowstyle": "->", "color": "#555555"})
-    for name, (x, y) in position.items():
+    labels = {}
+    for name in position:
         layer = by_name.get(name)
         kind = type(layer).__name__ if layer is not None else "input"
         text = name[len(prefix):] if layer is not None and name != prefix else name
@@ -308,29 +404,65 @@ def block_diagram(model, prefix, ax=None, show_shapes=True):
         if show_shapes and layer is not None:
             shape = layer.output.shape
             text += "\n" + "x".join(str(d) for d in shape[1:])
-        ax.text(x, y, text, ha="center", va="center", fontsize=8,
-                bbox={"boxstyle": "round,pad=0.4",
-                      "facecolor": _BOX_COLOURS.get(kind, "#dddddd" if layer is None else "#ffffff"),
-                      "edgecolor": "#333333"})
+        labels[name] = (text, kind, layer)
     xs = [x for x, _ in position.values()]
-    ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
-    ax.set_ylim(-max(rows) - 0.6, 0.6)
+    if ax is None:
+        # Boxes one unit apart: a unit is the widest label (about 0.6 em a
+        # character) plus a gap; a row is one inch, room for three lines.
+        longest = max(len(line) for text, _, _ in labels.values() for line in text.split("\n"))
+        unit = longest * 0.6 * FONT_SIZE / 72 + 0.35
+        fig, ax = plt.subplots(figsize=((max(xs) - min(xs) + 1.2) * unit, len(rows) + 0.4))
+    for child, sources in parents.items():
+        for source in sources:
+            (x0, y0), (x1, y1) = position[source], position[child]
+            ax.annotate("", xy=(x1, y1 + 0.28), xytext=(x0, y0 - 0.28),
+                        arrowprops={"arrowstyle": "->", "color": "#555555"})
+    for name, (x, y) in position.items():
+        text, kind, layer = labels[name]
+        ax.text(x, y, text, ha="center", va="center", fontsize=FONT_SIZE,
+                bbox={"boxstyle": "round,pad=0.4",
+                      "facecolor": layer_colour(kind) if layer is not None else "#eeeeee",
+                      "edgecolor": "#333333", "linestyle": "-" if layer is not None else "--"})
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    ax.set_ylim(-max(rows) - 0.5, 0.5)
     ax.axis("off")
-    ax.set_title(f"{model.name}: {prefix}*")
+    ax.set_title(f"{model.name}: {prefix}*", fontsize=FONT_SIZE + 1)
     return _tight(ax.figure)
 
 
-def plot_images(images, titles=None, ncols=8, cmap="gray", size=1.4, vmin=None, vmax=None):
+def _text_width(text, size=FONT_SIZE):
+    """Width in inches of ``text`` (its longest line) in matplotlib's font."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    font = FontProperties(size=size)
+    return max(TextToPath().get_text_width_height_descent(line, font, ismath=False)[0]
+               for line in text.split("\n")) / 72
+
+
+def plot_images(images, titles=None, ncols=8, cmap="gray", size=1.4, vmin=None, vmax=None,
+                colorbar=False):
     """A grid of images (feature maps, samples, filters) with optional titles.
+
+    The grid is at most as wide as the book's column (:data:`PAGE_WIDTH_PX`),
+    so titles keep :data:`FONT_SIZE` points (12.5 px); each row leaves room
+    for its titles, however many lines they have.
 
     Args:
         images: a sequence of 2-D arrays (or ``(height, width, 1)`` ones),
             of any sizes, e.g. an array of shape ``(n, height, width)``.
         titles: ``n`` strings, or ``None``.
-        ncols: images per row.
+        ncols: images per row, at most: fewer when their titles would not
+            fit side by side in the book's column.
         cmap: matplotlib colour map.
-        size: inches per image.
-        vmin, vmax: colour range shared by all images (default: each its own).
+        size: inches per image, at most (a wider grid is narrowed to the page).
+        vmin, vmax: colour range of every image (default: each its own, or
+            one shared range with ``colorbar=True``).
+        colorbar: ``True`` (or ``"shared"``) to put all images on one scale,
+            from the smallest to the largest value of any of them unless
+            ``vmin``/``vmax`` say otherwise, with one colour bar: use it when
+            images are compared. ``"each"`` gives every image its own colour
+            bar; ``False`` none.
 
     Returns:
         The matplotlib figure.
@@ -341,24 +473,54 @@ def plot_images(images, titles=None, ncols=8, cmap="gray", size=1.4, vmin=None, 
         >>> fig = plot_images(np.zeros((3, 8, 8)), titles=["a", "b", "c"], ncols=2)
         >>> len(fig.axes)
         4
+        >>> fig = plot_images([np.zeros((4, 4)), np.ones((4, 4))], colorbar=True)
+        >>> [ax.images[0].get_clim() for ax in fig.axes[:2]]
+        [(0.0, 1.0), (0.0, 1.0)]
     """
     import matplotlib.pyplot as plt
     import numpy as np
 
+    if colorbar not in (False, True, "shared", "each"):
+        raise ValueError(
+            f"`colorbar` must be False, True (or 'shared': one scale and one bar for "
+            f"all images) or 'each' (a bar per image). Received: colorbar={colorbar!r}"
+        )
     images = [np.asarray(image) for image in images]  # sizes may differ
     images = [im[..., 0] if im.ndim == 3 and im.shape[-1] == 1 else im for im in images]
     count = len(images)
-    ncols = max(1, min(ncols, count))
+    shared = colorbar in (True, "shared")
+    if shared and count:
+        vmin = min(float(np.nanmin(im)) for im in images) if vmin is None else vmin
+        vmax = max(float(np.nanmax(im)) for im in images) if vmax is None else vmax
+    titles = None if titles is None else [str(title) for title in titles]
+    # Sizes in inches. A column holds an image (and its colour bar) under a
+    # title; fewer columns than asked when the titles would not fit the page.
+    bar = 0.75 if colorbar == "each" else 0.0
+    page = _figure_width() - (0.8 if shared else 0.0)
+    title_width = max(map(_text_width, titles), default=0.0) + 0.15 if titles else 0.0
+    fit = int(page // max(title_width, 0.5 + bar))
+    ncols = max(1, min(ncols, count, fit))
     nrows = -(-count // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.15),
-                             squeeze=False)
+    cell = min(size, page / ncols - bar)
+    column = max(cell + bar, title_width)
+    lines = max((title.count("\n") + 1 for title in titles), default=0) if titles else 0
+    title_height = lines * FONT_SIZE * 1.3 / 72 + 0.1 if lines else 0.05
+    fig, axes = plt.subplots(
+        nrows, ncols, squeeze=False, layout="constrained",
+        figsize=(ncols * column + (0.8 if shared else 0.0), nrows * (cell + title_height) + 0.1))
     for index, axis in enumerate(axes.ravel()):
         axis.axis("off")
         if index < count:
-            axis.imshow(images[index], cmap=cmap, vmin=vmin, vmax=vmax)
+            shown = axis.imshow(images[index], cmap=cmap, vmin=vmin, vmax=vmax)
             if titles is not None:
-                axis.set_title(str(titles[index]), fontsize=8)
-    return _tight(fig)
+                axis.set_title(titles[index], fontsize=FONT_SIZE)
+            if colorbar == "each":
+                bar = fig.colorbar(shown, ax=axis, shrink=0.8)
+                bar.ax.tick_params(labelsize=FONT_SIZE)
+    if shared and count:
+        bar = fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.8)
+        bar.ax.tick_params(labelsize=FONT_SIZE)
+    return fig
 
 
 def plot_connection_table(table, ax=None, rows="S2 map", columns="C3 map"):
@@ -376,7 +538,8 @@ def plot_connection_table(table, ax=None, rows="S2 map", columns="C3 map"):
 
     table = np.asarray(table, dtype=bool)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(0.45 * table.shape[1] + 1.2, 0.45 * table.shape[0] + 1.0))
+        cell = min(0.45, (_figure_width() - 1.2) / table.shape[1])
+        fig, ax = plt.subplots(figsize=(cell * table.shape[1] + 1.2, cell * table.shape[0] + 1.0))
     ax.imshow(table, cmap="Greys", vmin=0, vmax=3, aspect="equal")
     for i, j in zip(*np.nonzero(table)):
         ax.text(j, i, "X", ha="center", va="center", fontsize=10, fontweight="bold")
@@ -452,13 +615,13 @@ def plot_confusion_matrix(y_true, y_pred, class_names, ax=None):
 
     matrix = confusion_matrix(y_true, y_pred, len(class_names))
     if ax is None:
-        side = 0.6 * len(class_names) + 2
+        side = min(0.6 * len(class_names) + 2, _figure_width())
         fig, ax = plt.subplots(figsize=(side, side))
     ax.imshow(matrix, cmap="Blues")
     threshold = matrix.max() / 2
     for i in range(matrix.shape[0]):
         for j in range(matrix.shape[1]):
-            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=8,
+            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=FONT_SIZE,
                     color="white" if matrix[i, j] > threshold else "black")
     ax.set_xticks(range(len(class_names)))
     ax.set_xticklabels(class_names, rotation=45, ha="right")

@@ -16,6 +16,6 @@ def test_layered_view_refuses_a_diagram_wider_than_any_screen_before_drawing():
 
 def test_layered_view_estimate_is_close_to_what_visualkeras_draws():
     model = models.lenet5()
-    image = viz.layered_view(model, legend=False)
+    image = viz.layered_view(model, legend=False, max_width=None)
     estimate = viz._estimated_width(model, {})
     assert abs(image.size[0] - estimate) < 0.1 * image.size[0]

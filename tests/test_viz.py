@@ -102,3 +102,143 @@ def test_plot_images_accepts_images_of_different_sizes():
     matplotlib.use("Agg")
     fig = viz.plot_images([np.zeros((7, 7)), np.zeros((28, 28, 1))], ncols=2)
     assert [ax.images[0].get_array().shape for ax in fig.axes] == [(7, 7), (28, 28)]
+
+
+# The page (issue 11, item 4): figures are read in the book's column,
+# PAGE_WIDTH_PX wide at a 1280 px window; a wider image is shrunk to fit.
+# Every text must stay at 11 px or more at 100 % zoom.
+
+
+def _saved_width_px(fig):
+    """Width of the PNG the notebook stores (the inline backend saves with
+    bbox_inches="tight")."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    return Image.open(buffer).width
+
+
+def _smallest_text_shown_px(fig):
+    import matplotlib.text
+
+    scale = min(1.0, viz.PAGE_WIDTH_PX / _saved_width_px(fig))
+    sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text)
+             if t.get_visible() and t.get_text().strip()]
+    return min(sizes) * fig.dpi / 72 * scale
+
+
+def _agg():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_block_diagram_text_is_readable_in_the_book_and_boxes_do_not_overlap():
+    _agg()
+    for model, prefix in [(models.googlenet(), "inception_3a_"),
+                          (models.resnet(50, input_shape=(64, 64, 3)), "conv3_1_")]:
+        fig = viz.block_diagram(model, prefix)
+        assert _smallest_text_shown_px(fig) >= 11, prefix
+        fig.canvas.draw()
+        boxes = [t.get_bbox_patch().get_window_extent() for t in fig.axes[0].texts
+                 if t.get_text()]
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not a.overlaps(b), prefix
+
+
+def test_image_grid_titles_are_readable_and_clear_of_the_row_above():
+    # Chapter 4's misclassified grid: 16 images, two-line titles, 8 a row.
+    _agg()
+    titles = ["Pullover\n-> T-shirt/top"] * 16
+    fig = viz.plot_images(np.zeros((16, 28, 28)), titles=titles, ncols=8, size=1.5)
+    assert _smallest_text_shown_px(fig) >= 11
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    top_row, bottom_row = fig.axes[:8], fig.axes[8:16]
+    for upper, lower in zip(top_row, bottom_row):
+        image_bottom = upper.get_window_extent(renderer).y0
+        assert lower.title.get_window_extent(renderer).y1 < image_bottom
+
+
+def test_every_figure_of_the_chapters_is_readable_in_the_book():
+    _agg()
+    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.8], "accuracy": [0.5, 0.8],
+               "val_accuracy": [0.4, 0.7]}
+    from types import SimpleNamespace
+
+    from cnn_course.models.lenet import LENET5_C3_TABLE
+
+    run = SimpleNamespace(history=history)
+    figures = {
+        "plot_history": viz.plot_history(history),
+        "plot_comparison": viz.plot_comparison(SimpleNamespace(runs={"a": [run], "b": [run]})),
+        "plot_images": viz.plot_images(np.zeros((20, 28, 28)), titles=["Ankle boot"] * 20,
+                                       ncols=10, size=1.2),
+        "plot_connection_table": viz.plot_connection_table(LENET5_C3_TABLE),
+        "plot_confusion_matrix": viz.plot_confusion_matrix(
+            np.arange(10), np.arange(10), [f"class {i}" for i in range(10)]),
+    }
+    for name, fig in figures.items():
+        assert _smallest_text_shown_px(fig) >= 11, name
+
+
+def test_compared_images_share_one_scale_and_a_colour_bar():
+    _agg()
+    before = np.array([[0.0, 100.0], [50.0, 25.0]])
+    after = before / 4  # the same picture at a quarter of the values
+    fig = viz.plot_images([before, after], colorbar=True)
+    assert [ax.images[0].get_clim() for ax in fig.axes[:2]] == [(0.0, 100.0)] * 2
+    assert len(fig.axes) == 3  # two images and the colour bar
+    fig = viz.plot_images([before, after], colorbar="each")
+    assert [ax.images[0].get_clim() for ax in fig.axes[:2]] == [(0.0, 100.0), (0.0, 25.0)]
+    assert len(fig.axes) == 4
+    with pytest.raises(ValueError, match="`colorbar`"):
+        viz.plot_images([before], colorbar="both")
+
+
+def _pixels(image):
+    return {tuple(p) for p in np.asarray(image.convert("RGB")).reshape(-1, 3)}
+
+
+def _rgb(colour):
+    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def test_a_layer_type_has_one_colour_in_every_diagram():
+    # AlexNet (with LRN) and LeNet-5 met their layer types in different
+    # orders, so visualkeras' colour wheel gave Dense two colours.
+    lenet = viz.layered_view(models.lenet5(), legend=False, scale_xy=4)
+    alexnet = viz.layered_view(models.alexnet(), legend=False, scale_xy=1, scale_z=0.25,
+                               max_z=100, max_width=None)
+    for kind in ("Conv2D", "Dense"):
+        assert _rgb(viz.layer_colour(kind)) in _pixels(lenet), kind
+        assert _rgb(viz.layer_colour(kind)) in _pixels(alexnet), kind
+    assert len(set(viz.LAYER_COLOURS.values())) == len(viz.LAYER_COLOURS)
+
+
+def test_layered_view_fits_the_page_with_a_readable_legend(monkeypatch):
+    import visualkeras
+
+    drawn = []
+    original = visualkeras.layered_view
+
+    def spy(model, **kwargs):
+        image = original(model, **kwargs)
+        drawn.append((kwargs.get("legend"), kwargs.get("font"), image.width))
+        return image
+
+    monkeypatch.setattr(visualkeras, "layered_view", spy)
+    # Chapter 1's VGG-16 drawing: 1,500 px wide before fitting.
+    image = viz.layered_view(models.vgg16(), type_ignore=[keras.layers.Dropout], scale_xy=1,
+                             scale_z=0.15, max_z=80, spacing=12, font=viz.default_font(24))
+    legend, font, width = drawn[-1]
+    assert legend and width > viz.PAGE_WIDTH_PX
+    assert image.width == viz.PAGE_WIDTH_PX
+    assert font.size * image.width / width >= 11
