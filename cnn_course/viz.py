@@ -22,17 +22,17 @@ PAGE_WIDTH_PX = 688
 #: show in the book (and on a screen at their own size).
 MIN_TEXT_PX = 11
 
-#: Font size of figure text (titles, box labels), in points: 12.5 px at
-#: matplotlib's 100 dpi.
+#: Font size of figure text (titles, box labels) in points, which is
+#: 12.5 px at matplotlib's 100 dpi.
 FONT_SIZE = 9
 
 #: Font size of the legend in :func:`layered_view`, in pixels of the image
 #: as it is returned (after fitting it to ``max_width``).
 LEGEND_FONT_SIZE = 13
 
-#: One colour per layer type, in every diagram of the book: the
-#: visualkeras drawings of :func:`layered_view` and the boxes of
-#: :func:`block_diagram`. Other types get a colour from their name (see
+#: One colour per layer type, the same in every diagram of the book
+#: (the visualkeras drawings of :func:`layered_view` and the boxes of
+#: :func:`block_diagram`). Other types get a colour from their name (see
 #: :func:`layer_colour`).
 LAYER_COLOURS = {
     "InputLayer": "#d9d9d9",
@@ -294,7 +294,7 @@ def plot_history(history, metrics=("loss", "accuracy"), ax=None):
 
 
 def plot_comparison(comparison, metrics=("accuracy", "val_accuracy"), ax=None):
-    """Mean and spread over seeds, per arm, of a :func:`cnn_course.train.compare`.
+    """Mean and spread over seeds, per arm, of a :func:`cnn_course.experiments.compare`.
 
     One panel per metric; each arm is a line (mean over seeds) with a band
     (minimum to maximum over seeds).
