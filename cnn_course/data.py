@@ -49,8 +49,8 @@ FASHION_MNIST_FILES = (
 #: Where Keras downloads the four files from (add the file name).
 FASHION_MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
-#: The official release, file by file: size in bytes and SHA-256 of the IDX
-#: data inside the gzip file. The data, not the ``.gz`` bytes, are checked:
+#: The official release, file by file, as (size in bytes, SHA-256) of the
+#: IDX data inside each gzip file. The data, not the ``.gz`` bytes, are checked:
 #: repackagers rewrite the gzip header (Debian's files lack the stored file
 #: name and time, so their ``.gz`` hashes differ) but not the data. The sizes
 #: follow from the IDX format (8 header bytes and 60,000 or 10,000 labels;

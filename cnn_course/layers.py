@@ -52,7 +52,16 @@ def _channel_window_sum(squares, depth_radius):
 
 
 def local_response_normalization(inputs, depth_radius, bias, alpha, beta):
-    """AlexNet's LRN with ``keras.ops`` (any backend); see the layer below."""
+    """AlexNet's LRN with ``keras.ops`` (any backend); see the layer below.
+
+    Example:
+        >>> import numpy as np
+        >>> from cnn_course.layers import local_response_normalization
+        >>> x = np.ones((1, 1, 1, 3), "float32")
+        >>> out = local_response_normalization(x, depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75)
+        >>> round(float(out[0, 0, 0, 0]), 4)  # 1 / (2 + 1e-4 * 3) ** 0.75
+        0.5945
+    """
     window = _channel_window_sum(ops.square(inputs), depth_radius)
     return inputs / ops.power(bias + alpha * window, beta)
 

@@ -1,5 +1,6 @@
 """The book's wiring: table of contents, install cells, stored outputs, docs."""
 
+import importlib
 import inspect
 import json
 import pathlib
@@ -96,8 +97,12 @@ def test_readme_test_command_is_what_ci_runs():
 
 
 def public_functions():
-    modules = [cnn_course, cnn_course.data, cnn_course.settings, cnn_course.viz]
-    modules += [cnn_course.models.lenet, cnn_course.models.alexnet, cnn_course.models.vgg]
+    # By import path: some modules share their name with a function the
+    # models package exports (models.alexnet, models.vgg, models.nin).
+    names = ["cnn_course", "data", "settings", "viz", "analysis", "train", "experiments", "layers"]
+    names += [f"models.{family}" for family in
+              ("lenet", "alexnet", "vgg", "nin", "googlenet", "resnet", "geron", "pretrained")]
+    modules = [importlib.import_module(n if n == "cnn_course" else f"cnn_course.{n}") for n in names]
     for module in modules:
         for name, obj in vars(module).items():
             if name.startswith("_") or not inspect.isfunction(obj):
