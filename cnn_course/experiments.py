@@ -25,7 +25,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from . import train
+from . import _checks, train
 
 from .layers import LocalResponseNormalization
 from .models.nin import network_in_network
@@ -111,7 +111,7 @@ def stacked_net(kernels, width=32, stages=2, classes=10, name=None):
         (25632, 18496)
     """
     model = keras.Sequential([keras.Input(INPUT_SHAPE)], name=name or "x".join(map(str, kernels)))
-    model.add(layers.Conv2D(width, 3, padding="same", activation="relu", name="stem"))
+    model.add(layers.Conv2D(width, 3, strides=2, padding="same", activation="relu", name="stem"))
     for stage in range(1, stages + 1):
         for index, kernel in enumerate(kernels, start=1):
             model.add(
@@ -142,15 +142,52 @@ def kernel_arms():
 #: max-pooling and dropout, and a 3x3 block whose last layer has one map
 #: per class.
 NIN_SMALL = (
-    (5, (64, 48, 32), "max", 0.3),
-    (5, (64, 64, 64), "max", 0.3),
+    (5, (64, 48, 32), "max", 0.0),
+    (5, (64, 64, 64), "max", 0.0),
     (3, (64, 64, None), None, 0.0),
 )
 
 
+def nin_small(head="gap", head_dropout=0.0, classes=10, name=None):
+    """A small Network in Network for 28x28 images, with a choice of head.
+
+    The body is :data:`NIN_SMALL`: two 5x5 mlpconv blocks with max-pooling
+    and dropout, then a 3x3 mlpconv block whose last 1x1 convolution gives
+    one map per class. As in NiN (Lin et al. 2014, Section 3.2), those class
+    maps are linear, not passed through a ReLU, so a class can score below
+    zero. The heads:
+
+    - ``"gap"``: NiN's global average pooling: each map's mean is its
+      class's score, then a softmax. No weights.
+    - ``"fc"``: the maps flattened into a fully connected layer of 512 ReLU
+      units, then a dense softmax layer; ``head_dropout`` before each dense
+      layer.
+
+    Example:
+        >>> from cnn_course.experiments import nin_small
+        >>> gap, fc = nin_small("gap"), nin_small("fc")
+        >>> fc.count_params() - gap.count_params()  # 7*7*10*512 + 512 + 512*10 + 10
+        256522
+    """
+    model = network_in_network(
+        NIN_SMALL, INPUT_SHAPE, classes, include_top=False, name=name or f"nin_{head}"
+    )
+    model.pop()  # the ReLU after the class maps: NiN's maps are linear
+    if head == "gap":
+        model.add(layers.GlobalAveragePooling2D(name="gap"))
+        model.add(layers.Activation("softmax", name="softmax"))
+        return model
+    model.add(layers.Flatten(name="flatten"))
+    for units, activation, label in ((512, "relu", "fc1"), (classes, "softmax", "output")):
+        if head_dropout:
+            model.add(layers.Dropout(head_dropout, name=f"{label}_dropout"))
+        model.add(layers.Dense(units, activation=activation, name=label))
+    return model
+
+
 def head_arms():
     """The same NiN body with global average pooling, a dense head, and a
-    dense head with dropout.
+    dense head with dropout (:func:`nin_small`).
 
     Example:
         >>> from cnn_course.experiments import head_arms
@@ -158,14 +195,9 @@ def head_arms():
         ['FC', 'FC + dropout', 'GAP']
     """
     return {
-        "GAP": lambda: network_in_network(NIN_SMALL, INPUT_SHAPE, 10, head="gap", name="nin_gap"),
-        "FC": lambda: network_in_network(
-            NIN_SMALL, INPUT_SHAPE, 10, head="fc", fc_units=512, name="nin_fc"
-        ),
-        "FC + dropout": lambda: network_in_network(
-            NIN_SMALL, INPUT_SHAPE, 10, head="fc", fc_units=512, head_dropout=0.5,
-            name="nin_fc_dropout",
-        ),
+        "GAP": lambda: nin_small("gap", name="nin_gap"),
+        "FC": lambda: nin_small("fc", name="nin_fc"),
+        "FC + dropout": lambda: nin_small("fc", head_dropout=0.5, name="nin_fc_dropout"),
     }
 
 
@@ -173,20 +205,67 @@ def four_layer_net(activation="relu", classes=10, name=None):
     """AlexNet's Figure 1 network: four layers, only the activation varies.
 
     Three 5x5 convolutions (32, 32, 64 filters) with 2x2 max-pooling and a
-    dense softmax layer.
+    dense softmax layer. Each activation gets the initialization made for
+    it: He et al. (2015) for ReLU, Glorot and Bengio (2010) for tanh, so
+    neither arm starts with signals that shrink or grow layer by layer.
 
     Example:
         >>> from cnn_course.experiments import four_layer_net
         >>> sum(1 for layer in four_layer_net().layers if layer.weights)
         4
     """
+    initializer = "he_normal" if activation == "relu" else "glorot_uniform"
     model = keras.Sequential([keras.Input(INPUT_SHAPE)], name=name or f"four_layer_{activation}")
     for index, filters in enumerate((32, 32, 64), start=1):
-        model.add(layers.Conv2D(filters, 5, padding="same", activation=activation, name=f"conv{index}"))
+        model.add(layers.Conv2D(filters, 5, padding="same", activation=activation,
+                                kernel_initializer=initializer, name=f"conv{index}"))
         model.add(layers.MaxPooling2D(2, padding="same", name=f"pool{index}"))
     model.add(layers.Flatten(name="flatten"))
     model.add(layers.Dense(classes, activation="softmax", name="output"))
     return model
+
+
+class ErrorProbe(keras.callbacks.Callback):
+    """Training error on a fixed sample, measured every ``every`` steps.
+
+    AlexNet's Figure 1 counts how fast training error falls. Keras' own
+    per-epoch accuracy averages over an epoch in which the weights move, so
+    this callback instead classifies the same training images with the
+    current weights every few steps.
+
+    Attributes:
+        steps: the step numbers at which the error was measured.
+        errors: the error rate on the sample at those steps.
+
+    Example:
+        >>> import numpy as np
+        >>> from cnn_course.experiments import ErrorProbe
+        >>> probe = ErrorProbe(np.zeros((4, 28, 28, 1)), np.zeros(4), every=10)
+        >>> probe.steps_to(0.25) is None  # nothing measured yet
+        True
+    """
+
+    def __init__(self, x, y, every=10):
+        super().__init__()
+        self.x, self.y = np.asarray(x), np.asarray(y)
+        self.every = _checks.positive_int(every, "every")
+        self.steps, self.errors = [], []
+        self._step = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step += 1
+        if self._step % self.every == 0:
+            scores = keras.ops.convert_to_numpy(self.model(self.x, training=False))
+            self.steps.append(self._step)
+            self.errors.append(float(np.mean(scores.argmax(axis=-1) != self.y)))
+
+    def steps_to(self, error):
+        """The first measured step with training error below ``error``, or
+        ``None`` if it never got there."""
+        for step, measured in zip(self.steps, self.errors):
+            if measured < error:
+                return step
+        return None
 
 
 def activation_arms():
@@ -347,6 +426,8 @@ def compare(
     precision="auto",
     augment=(),
     loss="sparse_categorical_crossentropy",
+    keep_models=False,
+    validation_freq=1,
 ):
     """A controlled experiment: the same data and budget for every arm and seed.
 
@@ -369,6 +450,9 @@ def compare(
         precision: see :func:`cnn_course.train.setup`.
         augment: see :func:`cnn_course.data.make_dataset`.
         loss: the loss every arm is compiled with.
+        keep_models: keep each trained model in its run's ``model``
+            attribute (else ``None``, to free memory).
+        validation_freq: validate every this many epochs (``model.fit``).
 
     Returns:
         A :class:`Comparison`.
@@ -403,14 +487,15 @@ def compare(
                 train.setup(seed=seed, precision=precision)
                 model = build()
                 model.compile(optimizer=optimizers[arm](), loss=loss, metrics=["accuracy"])
-                runs[arm].append(
-                    train.fit(
-                        model, splits.x_train, splits.y_train,
-                        validation_data=(splits.x_valid, splits.y_valid),
-                        epochs=epochs, batch_size=batch_size, augment=augment,
-                        seed=seed, verbose=0,
-                    )
+                run = train.fit(
+                    model, splits.x_train, splits.y_train,
+                    validation_data=(splits.x_valid, splits.y_valid),
+                    epochs=epochs, batch_size=batch_size, augment=augment,
+                    seed=seed, verbose=0, validation_freq=validation_freq,
                 )
+                if not keep_models:
+                    run.model = None
+                runs[arm].append(run)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
     budget = (

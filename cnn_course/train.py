@@ -128,12 +128,15 @@ class Run:
         seconds: wall time of ``model.fit``.
         samples_per_second: training examples processed per second.
         precision: the model's dtype policy (its own, not the global one).
+        model: the trained model (``None`` where
+            :func:`cnn_course.experiments.compare` did not keep it).
     """
 
     history: dict
     seconds: float
     samples_per_second: float
     precision: str
+    model: object = dataclasses.field(default=None, repr=False)
 
 
 def _is_array(value):
@@ -260,6 +263,7 @@ def fit(
         seconds=seconds,
         samples_per_second=(size or 0) * epochs_run / seconds,
         precision=model.dtype_policy.name,
+        model=model,
     )
 
 

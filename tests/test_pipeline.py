@@ -264,3 +264,36 @@ def test_confusion_matrix_refuses_labels_outside_the_classes():
     with pytest.raises(ValueError, match="same length"):
         confusion_matrix([0, 1], [0], classes=3)
     assert confusion_matrix([0.0, 2.0], [2, 2], classes=3).tolist() == [[0, 0, 1], [0, 0, 0], [0, 0, 1]]
+
+
+def test_error_probe_measures_training_error_every_few_steps():
+    # A model that always answers class 0: on labels half 0, half 1 the
+    # training error is exactly 0.5 whatever it learns (SGD with rate 0).
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(2, kernel_initializer="zeros",
+                                                 bias_initializer=keras.initializers.Constant([1.0, 0.0])),
+                              keras.layers.Softmax()])
+    model.compile(keras.optimizers.SGD(0.0), "sparse_categorical_crossentropy")
+    x, y = np.zeros((40, 8, 8, 1), "float32"), np.arange(40) % 2
+    probe = experiments.ErrorProbe(x, y, every=2)
+    train.fit(model, x, y, batch_size=4, epochs=1, verbose=0, callbacks=[probe])
+    assert probe.steps == [2, 4, 6, 8, 10]
+    assert probe.errors == [0.5] * 5
+    assert probe.steps_to(0.6) == 2 and probe.steps_to(0.5) is None
+
+
+def test_nin_small_class_maps_are_linear_as_in_nin():
+    gap = experiments.nin_small("gap")
+    names = [layer.name for layer in gap.layers]
+    before_gap = gap.layers[names.index("gap") - 1]
+    assert isinstance(before_gap, keras.layers.Conv2D) and before_gap.filters == 10
+    assert before_gap.activation is keras.activations.linear
+
+
+def test_compare_keeps_models_only_when_asked():
+    x, y = xy(16)
+    splits = Splits(x, y, x, y, x, y)
+    kept = experiments.compare({"a": small_cnn}, splits, seeds=(0,), epochs=1, keep_models=True, precision="float32")
+    dropped = experiments.compare({"a": small_cnn}, splits, seeds=(0,), epochs=1, precision="float32")
+    assert isinstance(kept.runs["a"][0].model, keras.Model)
+    assert dropped.runs["a"][0].model is None

@@ -12,7 +12,7 @@ import pytest
 
 from cnn_course import experiments, settings, train
 from cnn_course.analysis import analyze
-from cnn_course.data import Splits
+from cnn_course.data import FASHION_MNIST_FILES, Splits, keras_dataset_dir
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -145,7 +145,7 @@ def test_fit_works_inside_a_mirrored_strategy_over_two_cpus():
 
 
 @pytest.mark.skipif(
-    not all(os.path.exists(f) for f in __import__("test_data").REAL_FILES),
+    not all(os.path.exists(os.path.join(keras_dataset_dir(), f)) for f in FASHION_MNIST_FILES),
     reason="Fashion-MNIST is not in Keras' cache",
 )
 def test_benchmark_script_prints_both_throughputs_and_their_ratio():
