@@ -15,7 +15,8 @@ receptive fields), :mod:`cnn_course.data` (data sets and input pipelines),
 :mod:`cnn_course.train` (seeds, precision, timed training),
 :mod:`cnn_course.experiments` (controlled comparisons),
 :mod:`cnn_course.viz` (diagrams and plots), :mod:`cnn_course.settings`
-(quick mode and precision from the environment).
+(quick mode and precision from the environment), :mod:`cnn_course.source`
+(checks that a model written out in a chapter is the package's).
 
 Submodules load on first use, so ``import cnn_course.settings`` starts no
 backend: a script can set the environment before Keras is imported.
@@ -26,7 +27,8 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "analysis", "data", "experiments", "layers", "models", "settings", "train", "viz",
+    "analysis", "data", "experiments", "layers", "models", "settings", "source", "train",
+    "viz",
 )
 
 __all__ = ["__version__", "build_model", "list_models", *_SUBMODULES]

@@ -99,7 +99,8 @@ def test_readme_test_command_is_what_ci_runs():
 def public_functions():
     # By import path: some modules share their name with a function the
     # models package exports (models.alexnet, models.vgg, models.nin).
-    names = ["cnn_course", "data", "settings", "viz", "analysis", "train", "experiments", "layers"]
+    names = ["cnn_course", "data", "settings", "viz", "analysis", "train", "experiments", "layers",
+             "source"]
     names += [f"models.{family}" for family in
               ("lenet", "alexnet", "vgg", "nin", "googlenet", "resnet", "geron", "pretrained")]
     modules = [importlib.import_module(n if n == "cnn_course" else f"cnn_course.{n}") for n in names]

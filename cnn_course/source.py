@@ -1,0 +1,94 @@
+"""Model code written out in a chapter, checked against the package's.
+
+The chapters show a network's code in a cell (so it reads the same in the
+book and in Colab) and then check that it builds the network the package
+builds, with :func:`assert_same_network`.
+"""
+
+import keras
+
+from .analysis import format_shape
+
+
+def _describe(layer):
+    """(type, output shape, parameters, configuration without the name)."""
+    config = dict(layer.get_config())
+    config.pop("name", None)
+    output = layer.output
+    if isinstance(output, (list, tuple)):
+        shape = [tuple(tensor.shape) for tensor in output]
+    else:
+        shape = tuple(output.shape)
+    return type(layer).__name__, shape, layer.count_params(), config
+
+
+def _summary(row):
+    kind, shape, params, _ = row
+    return f"{kind} {format_shape(shape)} with {params:,} parameters"
+
+
+def assert_same_network(model, reference):
+    """Check that two models have the same layers, in the same order.
+
+    Layer by layer: the same type, output shape, number of parameters and
+    configuration (activation, kernel size, strides, padding, rates, ...).
+    Layer names are ignored, and so are the weights' values.
+
+    Args:
+        model: a built Keras model, e.g. written out in a notebook.
+        reference: the built model to compare it with, e.g. the package's.
+
+    Raises:
+        TypeError: if either argument is not a ``keras.Model``.
+        AssertionError: naming the first layer that differs, and how.
+
+    Example:
+        >>> import keras
+        >>> from cnn_course.models import lenet5
+        >>> from cnn_course.source import assert_same_network
+        >>> mine = keras.Sequential([
+        ...     keras.Input((32, 32, 1)),
+        ...     keras.layers.Conv2D(6, 5, activation="relu"),
+        ...     keras.layers.AveragePooling2D(2, strides=2),
+        ...     keras.layers.Conv2D(16, 5, activation="relu"),
+        ...     keras.layers.AveragePooling2D(2, strides=2),
+        ...     keras.layers.Flatten(),
+        ...     keras.layers.Dense(120, activation="relu"),
+        ...     keras.layers.Dense(84, activation="relu"),
+        ...     keras.layers.Dense(10, activation="softmax"),
+        ... ])
+        >>> assert_same_network(mine, lenet5())
+        >>> assert_same_network(mine, lenet5(activation="tanh"))
+        Traceback (most recent call last):
+        ...
+        AssertionError: layer 1 differs: Conv2D (None, 28, 28, 6) with 156 parameters in both, but activation is 'relu' against 'tanh'
+    """
+    for name, value in (("model", model), ("reference", reference)):
+        if not isinstance(value, keras.Model):
+            raise TypeError(
+                f"`{name}` must be a keras.Model. Received: {name} of type "
+                f"{type(value).__name__}"
+            )
+    mine = [_describe(layer) for layer in model.layers]
+    theirs = [_describe(layer) for layer in reference.layers]
+    for index, (a, b) in enumerate(zip(mine, theirs), start=1):
+        if a[:3] != b[:3]:
+            raise AssertionError(
+                f"layer {index} differs: {_summary(a)} against {_summary(b)}"
+            )
+        keys = sorted(set(a[3]) | set(b[3]))
+        differing = [key for key in keys if a[3].get(key) != b[3].get(key)]
+        if differing:
+            details = ", ".join(
+                f"{key} is {a[3].get(key)!r} against {b[3].get(key)!r}" for key in differing
+            )
+            raise AssertionError(
+                f"layer {index} differs: {_summary(a)} in both, but {details}"
+            )
+    if len(mine) != len(theirs):
+        longer, which = (mine, "model") if len(mine) > len(theirs) else (theirs, "reference")
+        extra = longer[min(len(mine), len(theirs))]
+        raise AssertionError(
+            f"model has {len(mine)} layers, reference {len(theirs)}: the {which} "
+            f"goes on with {_summary(extra)}"
+        )

@@ -1,0 +1,76 @@
+"""assert_same_network: what the chapters use to check a model written out in
+plain Keras against the package's."""
+
+import keras
+import pytest
+
+from cnn_course.models import fashion_cnn, lenet5
+from cnn_course.source import assert_same_network
+from helpers import conv_params, dense_params
+
+
+def lenet_from_the_paper(activation="relu", c3_kernel=5, f6_units=84, names=False):
+    """LeNet-5's layer list (LeCun et al. 1998, Section II.B) in plain Keras."""
+    def name(text):
+        return {"name": text} if names else {}
+
+    return keras.Sequential([
+        keras.Input((32, 32, 1)),
+        keras.layers.Conv2D(6, 5, activation=activation, **name("C1")),
+        keras.layers.AveragePooling2D(2, strides=2, **name("S2")),
+        keras.layers.Conv2D(16, c3_kernel, activation=activation, **name("C3")),
+        keras.layers.AveragePooling2D(2, strides=2, **name("S4")),
+        keras.layers.Flatten(**name("flat")),
+        keras.layers.Dense(120, activation=activation, **name("C5")),
+        keras.layers.Dense(f6_units, activation=activation, **name("F6")),
+        keras.layers.Dense(10, activation="softmax", **name("out")),
+    ])
+
+
+def test_the_papers_layer_list_is_lenet5_and_names_do_not_matter():
+    mine = lenet_from_the_paper(names=True)
+    # C1 156, C3 2,416, C5 48,120, F6 10,164, output 850: 61,706 in all.
+    expected = (conv_params(5, 1, 6) + conv_params(5, 6, 16) + dense_params(400, 120)
+                + dense_params(120, 84) + dense_params(84, 10))
+    assert mine.count_params() == expected == 61706
+    assert_same_network(mine, lenet5())
+
+
+def test_a_different_activation_is_named_with_its_layer():
+    with pytest.raises(AssertionError, match=r"layer 1 differs: .*activation is 'tanh' against 'relu'"):
+        assert_same_network(lenet_from_the_paper(activation="tanh"), lenet5())
+
+
+def test_a_different_kernel_shows_in_shapes_and_parameters():
+    # C3 with 3x3 kernels: 12x12x16 maps and 6*9*16 + 16 = 880 parameters.
+    with pytest.raises(AssertionError, match=r"layer 3 differs: Conv2D \(None, 12, 12, 16\) "
+                                             r"with 880 parameters against Conv2D "
+                                             r"\(None, 10, 10, 16\) with 2,416"):
+        assert_same_network(lenet_from_the_paper(c3_kernel=3), lenet5())
+
+
+def test_a_setting_without_parameters_is_compared_too():
+    mine = lenet_from_the_paper()
+    mine.layers[1].strides = (1, 1)  # not rebuilt: shapes stay, config changes
+    with pytest.raises(AssertionError, match=r"layer 2 differs: .*strides is \(1, 1\) against \(2, 2\)"):
+        assert_same_network(mine, lenet5())
+
+
+def test_a_missing_layer_is_reported():
+    shorter = keras.Sequential(lenet_from_the_paper().layers[:-1])
+    with pytest.raises(AssertionError, match=r"model has 7 layers, reference 8: the reference "
+                                             r"goes on with Dense \(None, 10\) with 850"):
+        assert_same_network(shorter, lenet5())
+
+
+def test_another_network_fails_at_its_first_layer():
+    with pytest.raises(AssertionError, match="layer 1 differs"):
+        assert_same_network(lenet5(input_shape=(28, 28, 1)), fashion_cnn())
+
+
+@pytest.mark.parametrize("model, reference", [("lenet5", None), (None, "lenet5")])
+def test_arguments_must_be_models(model, reference):
+    model = lenet5() if model else "lenet5"
+    reference = lenet5() if reference else "lenet5"
+    with pytest.raises(TypeError, match="must be a keras.Model. Received: .* of type str"):
+        assert_same_network(model, reference)
