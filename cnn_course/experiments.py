@@ -298,6 +298,20 @@ class Difference(collections.namedtuple("Difference", "mean low high per_seed co
 
     __slots__ = ()
 
+    @property
+    def clear(self):
+        """True when the interval excludes zero: the arms differ, at this
+        confidence."""
+        return self.low > 0 or self.high < 0
+
+    def points(self):
+        """The difference of two accuracies in percentage points, e.g.
+        ``"-0.95 points (95% CI -1.30 to -0.60)"``."""
+        return (
+            f"{100 * self.mean:+.2f} points ({self.confidence:.0%} CI "
+            f"{100 * self.low:+.2f} to {100 * self.high:+.2f})"
+        )
+
     def __str__(self):
         seeds = ", ".join(f"{d:+.4f}" for d in self.per_seed)
         return (
@@ -332,6 +346,8 @@ def paired_difference(values, baseline, confidence=0.95):
         >>> d = paired_difference([0.90, 0.92, 0.94], [0.88, 0.89, 0.92])
         >>> round(d.mean, 4), round(d.low, 4), round(d.high, 4)
         (0.0233, 0.009, 0.0377)
+        >>> d.points(), d.clear
+        ('+2.33 points (95% CI +0.90 to +3.77)', True)
     """
     from scipy import stats
 
