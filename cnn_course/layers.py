@@ -6,7 +6,7 @@ returns its constructor arguments from ``get_config`` and is registered for
 
 - :class:`LocalResponseNormalization`: AlexNet's LRN (Krizhevsky et al. 2012).
 - :class:`SpatialPyramidPooling`: SPP-net's fixed-length pooling (He et al.
-  2014).
+  2015).
 - :class:`SqueezeExcitation`: SENet's channel attention (Hu et al. 2018).
 - :class:`ConnectionTableConv2D`, :class:`TrainableSubsampling`,
   :class:`RBFOutput` and :func:`scaled_tanh`: what LeNet-5 needs to be built
@@ -169,7 +169,7 @@ def spp_edges(size, bins):
 
 @_register
 class SpatialPyramidPooling(keras.layers.Layer):
-    """Spatial pyramid pooling (He et al., SPP-net, 2014), Section 2.3.
+    """Spatial pyramid pooling (He et al., SPP-net, 2015), Section 2.3.
 
     Max-pools the feature map over an ``n x n`` grid for each ``n`` in
     ``bins`` and concatenates the results, so any input of shape

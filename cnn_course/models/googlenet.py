@@ -1,4 +1,4 @@
-"""GoogLeNet / Inception v1 (Szegedy et al., 2014) and the seed-001 version.
+"""GoogLeNet / Inception v1 (Szegedy et al., 2015) and the seed-001 version.
 
 C. Szegedy, W. Liu, Y. Jia, P. Sermanet, S. Reed, D. Anguelov, D. Erhan,
 V. Vanhoucke and A. Rabinovich, "Going deeper with convolutions", CVPR 2015
@@ -112,7 +112,10 @@ def googlenet(
     (192), LRN, max-pool 3x3/2. Then inception modules 3a-3b, max-pool,
     4a-4e, max-pool, 5a-5b (widths in :data:`INCEPTION`), global average
     pooling (7x7 at 224x224), dropout 0.4 and a linear layer with softmax.
-    About 6.8M parameters without the auxiliary classifiers.
+    Without the auxiliary classifiers it has 6,998,552 parameters (about
+    7.0M). The paper's Table 1 gives no total; its "params" column sums to
+    about 6.8M because its entries are rounded and differ from the exact
+    counts (by about 3% for most modules, 9% for 4c).
 
     With ``auxiliary_classifiers=True`` the model has three outputs, the
     main classifier and the classifiers attached to 4a and 4d; the paper
@@ -121,17 +124,26 @@ def googlenet(
 
     Padding follows the paper's Caffe model (``bvlc_googlenet``): conv1
     pads 3 pixels on every side of its 7x7/2 convolution (Keras' ``"same"``
-    would pad 2 before and 3 after at 224), so the same weights give the
-    same outputs. Caffe's stride-2 max-pools have no padding and round the
+    would pad 2 before and 3 after at 224), so its windows are Caffe's.
+    Caffe's stride-2 max-pools have no padding and round the
     output size up; our ``"same"`` max-pools pad nothing before and one
     pixel after whenever the map side is even, which is the same windows
     (every side is even at 224: 112 -> 56 -> 28 -> 14 -> 7).
 
-    Deviations: at odd map sides ``"same"`` pads one pixel on both sides
-    and gives one more row and column than Caffe's rounding up (e.g. 15 ->
-    8, not 7), so only even-sided maps match the Caffe model window for
-    window; the final 7x7 average pool is a global one, so other input
-    sizes work.
+    Deviations:
+
+    - The two LRN layers use AlexNet's constants, the defaults of
+      :class:`~cnn_course.layers.LocalResponseNormalization`: ``k = 2``,
+      ``n = 5``, ``alpha = 1e-4``, ``beta = 0.75``. The paper does not give
+      its LRN constants; the Caffe model uses ``k = 1`` and ``alpha = 1e-4``
+      over a window of 5 channels, which Caffe divides by 5: ``2e-5`` per
+      element in our convention. So Caffe's weights, copied into this
+      model, would not give Caffe's outputs after the first LRN.
+    - At odd map sides ``"same"`` pads one pixel on both sides and gives
+      one more row and column than Caffe's rounding up (e.g. 15 -> 8, not
+      7), so only even-sided maps match the Caffe model window for window.
+    - The final 7x7 average pool is a global one, so other input sizes
+      work.
 
     Args:
         input_shape: ``(height, width, channels)``; each side at least 32
@@ -158,6 +170,8 @@ def googlenet(
         (None, 28, 28, 256)
         >>> model.get_layer("inception_5b_output").output.shape
         (None, 7, 7, 1024)
+        >>> model.count_params()
+        6998552
     """
     _checks.boolean(auxiliary_classifiers, "auxiliary_classifiers")
     min_side = GOOGLENET_AUX_MIN_SIDE if auxiliary_classifiers else GOOGLENET_MIN_SIDE
@@ -212,7 +226,10 @@ def googlenet_seed001(input_shape=(224, 224, 3), classes=10, *, name="googlenet_
       instead of ``(x)``), so the 7x7/2 convolution and the first pooling are
       cut off from the model and the modules run at 111x111 instead of 28x28;
     - the stem convolutions have no activation and there is no LRN;
-    - its poolings are ``valid``, so sizes are 111, 55, 27 and not 28, 14, 7;
+    - its poolings are ``valid``, which drop the last row and column of an
+      even side (224 -> 111, not 112); with the first bug this puts the
+      modules at 111, 55 and 27, and with the stem repaired they would run
+      at 27, 13 and 6 instead of the paper's 28, 14 and 7;
     - the 7x7 average pooling is never flattened, so ``Dense`` is applied at
       every position of a 21x21 map and the output has shape
       ``(None, 21, 21, classes)``.

@@ -1,4 +1,4 @@
-"""Residual networks (He et al., 2015), SE-ResNet (Hu et al., 2018) and the
+"""Residual networks (He et al., 2016), SE-ResNet (Hu et al., 2018) and the
 seed-001 ResNet.
 
 K. He, X. Zhang, S. Ren and J. Sun, "Deep residual learning for image

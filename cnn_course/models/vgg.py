@@ -1,4 +1,4 @@
-"""VGG networks (Simonyan and Zisserman, 2014).
+"""VGG networks (Simonyan and Zisserman, 2015).
 
 K. Simonyan and A. Zisserman, "Very deep convolutional networks for
 large-scale image recognition", ICLR 2015 (arXiv:1409.1556), Table 1.
