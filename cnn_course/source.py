@@ -22,6 +22,11 @@ def _describe(layer):
     return type(layer).__name__, shape, layer.count_params(), config
 
 
+def _layers(model):
+    """The model's layers without its input layers."""
+    return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+
 def _summary(row):
     kind, shape, params, _ = row
     return f"{kind} {format_shape(shape)} with {params:,} parameters"
@@ -32,7 +37,9 @@ def assert_same_network(model, reference):
 
     Layer by layer: the same type, output shape, number of parameters and
     configuration (activation, kernel size, strides, padding, rates, ...).
-    Layer names are ignored, and so are the weights' values.
+    Layer names are ignored, and so are the weights' values. Input layers
+    are skipped (the first layer's output shape reflects the input), so a
+    functional model can be checked against a ``Sequential`` one.
 
     Args:
         model: a built Keras model, e.g. written out in a notebook.
@@ -69,8 +76,8 @@ def assert_same_network(model, reference):
                 f"`{name}` must be a keras.Model. Received: {name} of type "
                 f"{type(value).__name__}"
             )
-    mine = [_describe(layer) for layer in model.layers]
-    theirs = [_describe(layer) for layer in reference.layers]
+    mine = [_describe(layer) for layer in _layers(model)]
+    theirs = [_describe(layer) for layer in _layers(reference)]
     for index, (a, b) in enumerate(zip(mine, theirs), start=1):
         if a[:3] != b[:3]:
             raise AssertionError(

@@ -36,6 +36,19 @@ def test_the_papers_layer_list_is_lenet5_and_names_do_not_matter():
     assert_same_network(mine, lenet5())
 
 
+def test_a_functional_model_matches_the_same_layers_in_sequential():
+    # The functional API makes an InputLayer part of model.layers; Sequential
+    # does not. The layers that compute are the same.
+    inputs = keras.Input((32, 32, 1))
+    x = inputs
+    for layer in lenet_from_the_paper().layers:
+        x = layer.__class__.from_config(layer.get_config())(x)
+    functional = keras.Model(inputs, x)
+    assert type(functional.layers[0]).__name__ == "InputLayer"
+    assert_same_network(functional, lenet5())
+    assert_same_network(lenet5(), functional)
+
+
 def test_a_different_activation_is_named_with_its_layer():
     with pytest.raises(AssertionError, match=r"layer 1 differs: .*activation is 'tanh' against 'relu'"):
         assert_same_network(lenet_from_the_paper(activation="tanh"), lenet5())
