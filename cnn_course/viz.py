@@ -165,7 +165,37 @@ def _estimated_width(model, kwargs):
     return int(width)
 
 
-def layered_view(model, legend=True, font=None, max_width=PAGE_WIDTH_PX, **kwargs):
+#: Named sets of ``visualkeras.layered_view`` options, so that every chapter
+#: draws the same family the same way: ``layered_view(model, style="vgg")``.
+#: Box depths are scaled down for wide layers (AlexNet's 4,096 units, VGG's
+#: 512 channels) and dropout, which has no shape of its own, is left out.
+DIAGRAM_STYLES = {
+    "lenet": {"scale_xy": 6, "scale_z": 1, "max_z": 60, "spacing": 20},
+    "alexnet": {"type_ignore": ("Dropout",), "scale_xy": 3, "scale_z": 0.25,
+                "max_z": 100, "spacing": 20, "legend_px": 24},
+    "vgg": {"type_ignore": ("Dropout",), "scale_xy": 1, "scale_z": 0.15,
+            "max_z": 80, "spacing": 12, "legend_px": 24},
+}
+
+
+def _style(style, font, kwargs):
+    """The options of a named style, overridden by explicit ones."""
+    if style is None:
+        return font, kwargs
+    if style not in DIAGRAM_STYLES:
+        raise ValueError(
+            f"`style` must be None or one of {sorted(DIAGRAM_STYLES)}. Received: style={style!r}"
+        )
+    options = dict(DIAGRAM_STYLES[style])
+    legend_px = options.pop("legend_px", None)
+    names = options.pop("type_ignore", ())
+    options["type_ignore"] = [getattr(keras.layers, name) for name in names]
+    if font is None and legend_px:
+        font = default_font(legend_px)
+    return font, {**options, **kwargs}
+
+
+def layered_view(model, legend=True, font=None, max_width=PAGE_WIDTH_PX, style=None, **kwargs):
     """``visualkeras.layered_view`` for Keras 3 models, fitted to the page.
 
     Each layer is drawn as a box sized by its output shape, in its colour of
@@ -190,6 +220,8 @@ def layered_view(model, legend=True, font=None, max_width=PAGE_WIDTH_PX, **kwarg
             book's column, :data:`PAGE_WIDTH_PX`, by default: a browser would
             shrink it anyway, and the legend with it); ``None`` keeps
             visualkeras' size.
+        style: a name of :data:`DIAGRAM_STYLES` (``"lenet"``, ``"alexnet"``,
+            ``"vgg"``) whose options apply unless given here.
         **kwargs: passed to ``visualkeras.layered_view``.
 
     Returns:
@@ -198,12 +230,13 @@ def layered_view(model, legend=True, font=None, max_width=PAGE_WIDTH_PX, **kwarg
     Example:
         >>> from cnn_course.models import lenet5
         >>> from cnn_course.viz import layered_view
-        >>> image = layered_view(lenet5(), scale_xy=4)
+        >>> image = layered_view(lenet5(), style="lenet")
         >>> image.mode, image.width <= 688
         ('RGBA', True)
     """
     import visualkeras
 
+    font, kwargs = _style(style, font, kwargs)
     kwargs.setdefault("legend_text_spacing_offset", 0)
     width = _estimated_width(model, kwargs)
     if width > MAX_DIAGRAM_WIDTH:

@@ -19,3 +19,16 @@ def test_layered_view_estimate_is_close_to_what_visualkeras_draws():
     image = viz.layered_view(model, legend=False, max_width=None)
     estimate = viz._estimated_width(model, {})
     assert abs(image.size[0] - estimate) < 0.1 * image.size[0]
+
+
+def test_named_diagram_styles_apply_and_give_way_to_explicit_options():
+    from cnn_course.viz import DIAGRAM_STYLES, _style
+
+    font, options = _style("vgg", None, {"spacing": 30})
+    assert options["spacing"] == 30  # explicit wins
+    assert options["scale_z"] == DIAGRAM_STYLES["vgg"]["scale_z"]
+    import keras
+
+    assert options["type_ignore"] == [keras.layers.Dropout]
+    with pytest.raises(ValueError, match="`style`.*alexnet"):
+        viz.layered_view(models.lenet5(), style="resnet")
