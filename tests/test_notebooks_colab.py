@@ -25,8 +25,9 @@ CHAPTERS = sorted(BOOK.glob("[0-9][0-9]-*.ipynb"))
 MYST_ROLE = re.compile(r"\{[a-z][\w:-]*\}`")
 MYST_FENCE = re.compile(r"^\s*(```+|~~~+|:::+)\s*\{", re.M)
 
-#: An in-text citation: [Author et al., 2012](https://...).
-CITATION = re.compile(r"\[([^\[\]]+?), (\d{4})\]\((https?://[^)\s]+)\)")
+#: An in-text citation: [Author et al., 2012](https://...); two works of the
+#: same authors and year are told apart with a letter, [He et al., 2015a](...).
+CITATION = re.compile(r"\[([^\[\]]+?), (\d{4}[a-z]?)\]\((https?://[^)\s]+)\)")
 
 
 def cells(path):
