@@ -123,6 +123,55 @@ def test_citations_link_to_works_in_the_chapters_references(chapter):
         assert link in known, f"{link} is not the DOI, arXiv id or url of a references.bib entry"
 
 
+def bibliography_labels():
+    """{link: label} for every link of every references.bib entry, with the
+    labels the book's bibliography page shows (_ext/author_year_bibliography)."""
+    import sys
+
+    from pybtex.database import parse_file
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from author_year_bibliography import AuthorYearStyle
+
+    style = AuthorYearStyle()
+    entries = list(style.sort(parse_file(str(BOOK / "references.bib")).entries.values()))
+    labels = {}
+    for entry, label in zip(entries, style.format_labels(entries)):
+        fields = entry.fields
+        for link in (f"https://doi.org/{fields.get('doi')}",
+                     f"https://arxiv.org/abs/{fields.get('eprint')}", fields.get("url")):
+            labels[link] = label
+    return labels
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
+def test_citations_read_as_the_bibliography_labels(chapter):
+    # One citation style in the chapters and on the bibliography page.
+    labels = bibliography_labels()
+    text, _ = split_references(chapter)
+    for authors, year, link in CITATION.findall(text):
+        assert labels[link] == f"{authors}, {year}", (
+            f"{chapter.name} cites [{authors}, {year}]({link}); the bibliography"
+            f" labels it [{labels[link]}]"
+        )
+
+
+#: Papers with neither a DOI nor an arXiv id, and why.
+WITHOUT_DOI_OR_ARXIV = {
+    "krizhevsky2012imagenet": "NIPS 2012 gives none; the note has its CACM reprint's DOI",
+    "glorot2010understanding": "AISTATS 2010 (PMLR) gives none",
+}
+
+
+def test_every_paper_has_a_doi_or_an_arxiv_link():
+    from pybtex.database import parse_file
+
+    for key, entry in parse_file(str(BOOK / "references.bib")).entries.items():
+        if entry.type == "book" or key in WITHOUT_DOI_OR_ARXIV:
+            continue
+        assert "doi" in entry.fields or "eprint" in entry.fields, f"{key}: no DOI or arXiv id"
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
 def test_links_to_other_chapters_point_at_notebooks(chapter):
     for index, text in markdown(chapter):
