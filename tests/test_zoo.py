@@ -10,6 +10,8 @@ import pytest
 
 from cnn_course import models
 from cnn_course.analysis import analyze
+from cnn_course.models.googlenet import TABLE1_OPS_M
+from cnn_course.models.resnet import TABLE1_GFLOPS
 from helpers import conv_params, dense_params
 
 
@@ -122,8 +124,8 @@ def test_nin_seed002_matches_printed_summary():
 
 # ------------------------------------------------------------------ GoogLeNet
 
-# figures.md: Table 1's printed ops (millions) for the consistent modules.
-PRINTED_OPS = {"3a": 128, "3b": 304, "4a": 73, "4b": 88, "4c": 100, "4d": 119, "4e": 170, "5b": 71}
+# Table 1's printed ops (millions; figures.md) for the consistent modules.
+PRINTED_OPS = {m: ops for m, ops in TABLE1_OPS_M.items() if m != "5a"}
 TABLE1_OUTPUT = {
     "3a": (28, 256), "3b": (28, 480), "4a": (14, 512), "4b": (14, 512),
     "4c": (14, 512), "4d": (14, 528), "4e": (14, 832), "5a": (7, 832), "5b": (7, 1024),
@@ -195,7 +197,7 @@ def test_googlenet_seed001_reproduces_the_bugs():
 RESNET_TRAINABLE = {  # figures.md (torchvision's counts)
     18: 11_689_512, 34: 21_797_672, 50: 25_557_032, 101: 44_549_160, 152: 60_192_808,
 }
-RESNET_GMACS = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}  # Table 1
+RESNET_GMACS = TABLE1_GFLOPS  # Table 1
 
 
 @pytest.mark.parametrize("depth", sorted(RESNET_TRAINABLE))

@@ -24,6 +24,10 @@ DEPTHS = {
 }
 
 #: Filters of the 3x3 convolutions in stages conv2_x to conv5_x.
+#: The "FLOPs" row of the paper's Table 1 (multiply-adds, in billions), by
+#: depth; the chapters and tests compare the models' counts with it.
+TABLE1_GFLOPS = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
+
 STAGE_WIDTHS = (64, 128, 256, 512)
 
 #: A bottleneck block's output has this many times its inner width.
