@@ -300,8 +300,8 @@ class Difference(collections.namedtuple("Difference", "mean low high per_seed co
 
     @property
     def clear(self):
-        """True when the interval excludes zero: the arms differ, at this
-        confidence."""
+        """Whether the interval excludes zero (the arms differ, at this
+        confidence)."""
         return self.low > 0 or self.high < 0
 
     def points(self):

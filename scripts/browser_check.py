@@ -46,6 +46,18 @@ KNOWN_CONSOLE_ERRORS = {
         "pydata-sphinx-theme on a first visit (no mode stored yet)",
 }
 
+#: Problems already known on one page, with the reason and the most that
+#: may occur: reported, but not failures. Keep this short and dated.
+KNOWN_PAGE_PROBLEMS = {
+    # 2026-11-22: Chapter 4's four training figures (two learning curves,
+    # the confusion matrix, the misclassified grid) were drawn by the full
+    # run before viz fitted figures to the column; redrawing them needs that
+    # full run again (about 45 min of training), due with issue 14's new
+    # recipes. Every other figure of the book is already redrawn.
+    "04-fashion-mnist.html": (r"^image shrunk to", 4,
+                              "Chapter 4's training figures predate viz's page width"),
+}
+
 #: A figure may be shown smaller than drawn (the browser fits it to the
 #: column), but not below this fraction of its width: the smallest text of
 #: ``cnn_course.viz`` figures is 9 pt, 12.5 px at matplotlib's 100 dpi, and
@@ -234,6 +246,14 @@ def main(argv=None):
         for page in pages:
             problems, content = check_page(driver, page, args.screenshots, args.width)
             name = str(page.relative_to(args.html)) if page.is_relative_to(args.html) else str(page)
+            known = KNOWN_PAGE_PROBLEMS.get(page.name)
+            if known:
+                pattern, most, reason = known
+                matching = [p for p in problems if re.search(pattern, p)]
+                if matching and len(matching) <= most:
+                    for problem in matching:
+                        print(f"     known ({reason}): {problem}")
+                    problems = [p for p in problems if p not in matching]
             print(f"{'FAIL' if problems else 'ok  '} {name} (content {content} px wide)")
             for problem in problems:
                 print(f"     {problem}")

@@ -31,12 +31,13 @@ INCEPTION = {
 #: 3x3/2 max-pool.
 LAYOUT = ("3a", "3b", "M", "4a", "4b", "4c", "4d", "4e", "M", "5a", "5b")
 
-#: The paper's Table 1 for the inception modules: the "params" column, in
-#: thousands, and the "ops" column, multiply-adds in millions. The chapters
-#: and tests compare the model with these. 5a's printed ops (54) do not match
-#: its widths, which give 51.1 M; every other module is within 1%.
+#: The "params" column of the paper's Table 1 for the inception modules, in
+#: thousands. The chapters and tests compare the model with it.
 TABLE1_PARAMS_K = {"3a": 159, "3b": 380, "4a": 364, "4b": 437, "4c": 463,
                    "4d": 580, "4e": 840, "5a": 1072, "5b": 1388}
+#: The "ops" column of the paper's Table 1 (multiply-adds, in millions).
+#: 5a's printed 54 does not match its widths, which give 51.1 M; every other
+#: module is within 1%.
 TABLE1_OPS_M = {"3a": 128, "3b": 304, "4a": 73, "4b": 88, "4c": 100,
                 "4d": 119, "4e": 170, "5a": 54, "5b": 71}
 
