@@ -39,9 +39,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 #: The packages the chapters (and the notebook runner) need that Colab
 #: preinstalls; their versions, and those of every dependency, come from
-#: the freeze. ``cnn_course`` adds what Colab lacks (visualkeras) itself.
+#: the freeze (jinja2: pandas needs it for the styled tables of Chapter 3).
+#: ``cnn_course`` adds what Colab lacks (visualkeras) itself.
 COLAB_PACKAGES = [
-    "tensorflow", "keras", "numpy", "matplotlib", "scipy", "pandas", "pillow",
+    "tensorflow", "keras", "numpy", "matplotlib", "scipy", "pandas", "jinja2", "pillow",
     "ipykernel", "ipython", "jupyter_client", "nbclient", "nbformat",
     "matplotlib-inline",
 ]
