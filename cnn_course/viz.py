@@ -12,6 +12,7 @@ import zlib
 import keras
 
 from . import _graph
+from .analysis import _output_shape  # a layer's shape from its symbolic output
 
 #: Width of the book's text column, in pixels, in a 1280 px browser window
 #: (sphinx-book-theme): an output image wider than this is shrunk to fit,
@@ -89,14 +90,6 @@ def _figure_width():
     import matplotlib.pyplot as plt
 
     return PAGE_WIDTH_PX / plt.rcParams["figure.dpi"] - 0.25
-
-
-def _output_shape(layer):
-    """A layer's output shape, read from its symbolic output (Keras 3)."""
-    output = layer.output
-    if isinstance(output, (list, tuple)):
-        return [tuple(t.shape) for t in output]
-    return tuple(output.shape)
 
 
 @contextlib.contextmanager
