@@ -1,0 +1,70 @@
+"""The time-to-accuracy benchmark measures what it says it measures."""
+
+import importlib.util
+import pathlib
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from cnn_course import models
+
+PATH = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "time_to_accuracy.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("time_to_accuracy", PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_today_is_gerons_recipe(bench):
+    # Geron, Hands-On ML (2nd ed.), ch. 14: Nadam with Keras' defaults, 10 epochs.
+    recipe = bench.RECIPES["cnn-today"]
+    optimizer = recipe.optimizer(430, recipe.epochs)
+    assert isinstance(optimizer, keras.optimizers.Nadam)
+    assert float(keras.ops.convert_to_numpy(optimizer.learning_rate)) == pytest.approx(1e-3)
+    assert recipe.epochs == 10
+    assert recipe.label_smoothing == 0.0 and recipe.augment == ()
+
+
+def test_new_cnn_recipe_keeps_the_seeds_network(bench):
+    # The issue allows a new recipe, not a new network: same layers, same count.
+    assert bench.RECIPES["cnn-new"].build().count_params() == models.fashion_cnn().count_params()
+
+
+def test_warmup_then_cosine_to_zero(bench):
+    steps, epochs, peak = 100, 4, 3e-3
+    rate = bench.RECIPES["cnn-new"].optimizer(steps, epochs).learning_rate
+    at = [float(keras.ops.convert_to_numpy(rate(s))) for s in (0, 25, 50, 400)]
+    assert at[0] == pytest.approx(peak / 10)
+    assert at[0] < at[1] < at[2]
+    assert at[2] == pytest.approx(peak)            # warm-up ends at half an epoch
+    assert at[3] == pytest.approx(0.0, abs=1e-9)   # the last step reaches 0
+
+
+def test_clock_stops_at_target_and_leaves_its_own_time_out(bench):
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(keras.optimizers.Adam(0.1), "sparse_categorical_crossentropy")
+
+    class SlowClock(bench.TestAccuracyClock):
+        def accuracy(self):
+            time.sleep(0.2)                        # an expensive evaluation
+            return super().accuracy()
+
+    clock = SlowClock(x, y, every=2, target=0.95)
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=8, epochs=50, callbacks=[clock], verbose=0)
+    wall = time.perf_counter() - start
+    seconds, epochs, accuracy = clock.points[-1]
+    assert accuracy >= 0.95 and epochs < 50        # stopped at the target
+    assert clock.time_to(0.95) == (seconds, epochs)
+    assert all(a < 0.95 for _, _, a in clock.points[:-1])
+    assert seconds < wall - 0.2 * (len(clock.points) - 1)
+    assert [p[1] for p in clock.points] == sorted(p[1] for p in clock.points)
