@@ -140,25 +140,32 @@ def spp_edges(size, bins):
     """Start and end of each of ``bins`` pooling windows along a side.
 
     Window ``i`` covers ``floor(i * size / bins)`` (included) to
-    ``ceil((i + 1) * size / bins)`` (excluded): adaptive bins, the rule of
-    PyTorch's ``AdaptiveMaxPool2d``. The windows tile the whole side, may
-    overlap by one pixel, and each holds at least one pixel.
+    ``ceil((i + 1) * size / bins)`` (excluded). This is SPP-net's rule for
+    applying the network (He et al., Appendix A, "Implementation of Pooling
+    Bins"): along a side of ``w`` pixels, the ``i``-th of ``n`` bins,
+    counted from 1, is in the range
+    ``[floor((i - 1) / n * w), ceil(i / n * w)]``, "the floor operation on
+    the left/top boundary and ceiling on the right/bottom boundary"; here
+    bins are counted from 0. PyTorch's ``AdaptiveMaxPool2d`` uses the same
+    rule. The windows tile the whole side, may overlap by one pixel, and
+    each holds at least one pixel.
 
-    This is not SPP-net's rule. The paper (He et al., Section 2.3) pools
-    with a window ``ceil(size / bins)`` and a stride ``floor(size /
-    bins)``. Both rules give the same windows when ``size % bins`` is 0 or
-    1, as for the paper's 13x13 conv5 map with 1, 2, 3, 4 or 6 bins; for
-    other sizes the paper's windows stop short and no bin sees the last
-    ``size % bins - 1`` rows (or columns): 38 cases for sizes 1 to 30 with
-    3, 4 or 6 bins. We keep the adaptive rule because its bins tile the
-    whole side at every size, none is empty, and it needs no special case
-    for any size.
+    The paper's other rule is for training (Section 2.3, "Training the
+    Network": single-size training, and the 180x180 network of multi-size
+    training): a sliding-window pooling with a window ``ceil(size / bins)``
+    and a stride ``floor(size / bins)``. Both rules give the same windows
+    when ``size % bins`` is 0 or 1, as for the paper's 13x13 conv5 map with
+    1, 2, 3, 4 or 6 bins; for other sizes ``bins`` such windows stop short
+    and none sees the last ``size % bins - 1`` rows (or columns): 38 cases
+    for sizes 1 to 30 with 3, 4 or 6 bins (sizes at least ``bins``). We use
+    the Appendix A rule at every size because its bins tile the whole side,
+    none is empty, and it needs no special case for any size.
 
     Example:
         >>> from cnn_course.layers import spp_edges
-        >>> spp_edges(13, 4)  # the paper's rule gives the same windows
+        >>> spp_edges(13, 4)  # Section 2.3's rule gives the same windows
         [(0, 4), (3, 7), (6, 10), (9, 13)]
-        >>> spp_edges(7, 4)  # the paper's: (0, 2), (1, 3), (2, 4), (3, 5)
+        >>> spp_edges(7, 4)  # Section 2.3's: (0, 2), (1, 3), (2, 4), (3, 5)
         [(0, 2), (1, 4), (3, 6), (5, 7)]
     """
     return [
@@ -169,7 +176,7 @@ def spp_edges(size, bins):
 
 @_register
 class SpatialPyramidPooling(keras.layers.Layer):
-    """Spatial pyramid pooling (He et al., SPP-net, 2015), Section 2.3.
+    """Spatial pyramid pooling (He et al., SPP-net, 2015), Section 2.2.
 
     Max-pools the feature map over an ``n x n`` grid for each ``n`` in
     ``bins`` and concatenates the results, so any input of shape
@@ -178,13 +185,15 @@ class SpatialPyramidPooling(keras.layers.Layer):
     C)`` input can then take images of any size, as long as each side is at
     least ``max(bins)``.
 
-    The bins are adaptive (:func:`spp_edges`): along a side of ``a`` pixels,
-    bin ``i`` of ``n`` covers ``[floor(i * a / n), ceil((i + 1) * a / n))``.
-    Deviation: the paper pools with a window ``ceil(a / n)`` and a stride
-    ``floor(a / n)``, which gives the same bins when ``a % n`` is 0 or 1
-    (e.g. its 13x13 conv5 map) but otherwise leaves the last
-    ``a % n - 1`` rows or columns out of every bin. Adaptive bins never
-    do: they tile the map exactly, none is empty, and they adapt to any map
+    The bins are the paper's Appendix A ones ("Implementation of Pooling
+    Bins", its rule for applying the network; :func:`spp_edges`): along a
+    side of ``a`` pixels, bin ``i`` of ``n`` (counted from 0) covers
+    ``[floor(i * a / n), ceil((i + 1) * a / n))``. For training, the
+    paper's Section 2.3 pools with a window ``ceil(a / n)`` and a stride
+    ``floor(a / n)`` instead, which gives the same bins when ``a % n`` is 0
+    or 1 (e.g. its 13x13 conv5 map) but otherwise leaves the last
+    ``a % n - 1`` rows or columns out of every bin. The Appendix A bins
+    never do: they cover the whole map, none is empty, and they fit any map
     size.
 
     Args:

@@ -31,7 +31,7 @@ def lrn_reference(a, n, k, alpha, beta):
 
 
 def spp_reference(x, bins):
-    """SPP-net Section 2.3: window i spans floor(i*a/n) to ceil((i+1)*a/n)."""
+    """SPP-net Appendix A (pooling bins): bin i spans floor(i*a/n) to ceil((i+1)*a/n)."""
     _, h, w, _ = x.shape
     pooled = []
     for n in bins:
