@@ -31,6 +31,14 @@ def test_today_is_gerons_recipe(bench):
     assert recipe.label_smoothing == 0.0 and recipe.augment == ()
 
 
+def test_new_recipes_use_the_warmup_schedule(bench):
+    for name in ("cnn-new", "resnet-new"):
+        recipe = bench.RECIPES[name]
+        optimizer = recipe.optimizer(100, recipe.epochs)
+        assert isinstance(optimizer._learning_rate, keras.optimizers.schedules.CosineDecay)
+        assert optimizer._learning_rate.warmup_steps == 50
+
+
 def test_new_cnn_recipe_keeps_the_seeds_network(bench):
     # The issue allows a new recipe, not a new network: same layers, same count.
     assert bench.RECIPES["cnn-new"].build().count_params() == models.fashion_cnn().count_params()
@@ -38,7 +46,7 @@ def test_new_cnn_recipe_keeps_the_seeds_network(bench):
 
 def test_warmup_then_cosine_to_zero(bench):
     steps, epochs, peak = 100, 4, 3e-3
-    rate = bench.RECIPES["cnn-new"].optimizer(steps, epochs).learning_rate
+    rate = bench.warmup_cosine(peak, epochs, steps)
     at = [float(keras.ops.convert_to_numpy(rate(s))) for s in (0, 25, 50, 400)]
     assert at[0] == pytest.approx(peak / 10)
     assert at[0] < at[1] < at[2]
@@ -58,7 +66,7 @@ def test_clock_stops_at_target_and_leaves_its_own_time_out(bench):
             time.sleep(0.2)                        # an expensive evaluation
             return super().accuracy()
 
-    clock = SlowClock(x, y, every=2, target=0.95)
+    clock = SlowClock(x, y, every=2, steps_per_epoch=8, target=0.95)
     start = time.perf_counter()
     model.fit(x, y, batch_size=8, epochs=50, callbacks=[clock], verbose=0)
     wall = time.perf_counter() - start
@@ -67,4 +75,6 @@ def test_clock_stops_at_target_and_leaves_its_own_time_out(bench):
     assert clock.time_to(0.95) == (seconds, epochs)
     assert all(a < 0.95 for _, _, a in clock.points[:-1])
     assert seconds < wall - 0.2 * (len(clock.points) - 1)
-    assert [p[1] for p in clock.points] == sorted(p[1] for p in clock.points)
+    epochs_done = [p[1] for p in clock.points]
+    assert all((4 * e).is_integer() for e in epochs_done)   # every 2 of 8 steps
+    assert epochs_done == sorted(set(epochs_done))  # no point measured twice
