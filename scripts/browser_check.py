@@ -48,15 +48,7 @@ KNOWN_CONSOLE_ERRORS = {
 
 #: Problems already known on one page, with the reason and the most that
 #: may occur: reported, but not failures. Keep this short and dated.
-KNOWN_PAGE_PROBLEMS = {
-    # 2026-11-22: Chapter 4's four training figures (two learning curves,
-    # the confusion matrix, the misclassified grid) were drawn by the full
-    # run before viz fitted figures to the column; redrawing them needs that
-    # full run again (about 45 min of training), due with issue 14's new
-    # recipes. Every other figure of the book is already redrawn.
-    "04-fashion-mnist.html": (r"^image shrunk to", 4,
-                              "Chapter 4's training figures predate viz's page width"),
-}
+KNOWN_PAGE_PROBLEMS = {}
 
 #: A figure may be shown smaller than drawn (the browser fits it to the
 #: column), but not below this fraction of its width: the smallest text of
