@@ -1,4 +1,4 @@
-"""The arms of Chapter 3's controlled experiments, sized for Fashion-MNIST.
+"""The arms of the chapters' controlled experiments, sized for Fashion-MNIST.
 
 Each function returns ``{arm name: builder}`` for
 :func:`compare`: models that are identical except for the
@@ -12,6 +12,9 @@ one difference the experiment studies.
   fully connected head on the same body, with and without dropout.
 - :func:`activation_arms`: ReLU against tanh in the same four-layer network
   (AlexNet's Figure 1).
+- :func:`shortcut_arms` (Chapter 2): the ResNet paper's plain and residual
+  CIFAR networks (:func:`cifar_net`) at two depths, for the degradation
+  problem; :func:`gradient_norms` measures their gradients layer by layer.
 
 :func:`compare` runs them: every arm with every seed, the same data and
 budget, and :class:`Comparison` reports the result with paired per-seed
@@ -279,6 +282,218 @@ def activation_arms():
     return {
         "ReLU": lambda: four_layer_net("relu"),
         "tanh": lambda: four_layer_net("tanh"),
+    }
+
+
+# --- Plain against residual networks (ResNet, Section 4.2) -----------------
+
+#: Filters of the three stages of the ResNet paper's CIFAR-10 networks.
+CIFAR_WIDTHS = (16, 32, 64)
+
+
+def _conv_bn(x, filters, stride, name):
+    """A bias-free 3x3 convolution with He et al.'s (2015) initialization,
+    then BatchNorm."""
+    x = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False,
+                      kernel_initializer="he_normal", name=f"{name}_conv")(x)
+    return _normalization("batchnorm", f"{name}_bn")(x)
+
+
+def _identity_shortcut(x, filters, stride, name):
+    """Option A of the paper: ``x`` itself, with no weights. Where a stage
+    starts, every other pixel of ``x`` (stride 2) and zero channels appended
+    up to ``filters``."""
+    if stride > 1:
+        # A 1x1 max-pool with stride 2 keeps one pixel in four.
+        x = layers.MaxPooling2D(1, strides=stride, name=f"{name}_subsample")(x)
+    extra = filters - x.shape[-1]
+    if extra:
+        x = keras.ops.pad(x, [[0, 0], [0, 0], [0, 0], [0, extra]])
+    return x
+
+
+def cifar_net(blocks, shortcuts=True, widths=CIFAR_WIDTHS, classes=10, name=None):
+    """The ResNet paper's CIFAR-10 network, with or without its shortcuts.
+
+    He, Zhang, Ren and Sun (2016), "Deep residual learning for image
+    recognition", CVPR, doi:10.1109/CVPR.2016.90, Section 4.2: a 3x3
+    convolution, then three stages of ``blocks`` blocks of two 3x3
+    convolutions (16, 32 and 64 filters), the first convolution of stages 2
+    and 3 with stride 2, global average pooling and a softmax layer: ``6n + 2``
+    layers with weights for ``n = blocks`` (20 for 3, 56 for 9; with other
+    ``widths``, one stage per entry). Every convolution has no bias, is
+    followed by BatchNorm and has He et al.'s (2015) initialization.
+
+    - ``shortcuts=True``: each block computes ``relu(x + F(x))``, ``F`` being
+      conv, BN, ReLU, conv, BN. The shortcuts are the paper's option A:
+      identities, which where a stage starts take every other pixel and
+      append zero channels. They have no weights, so the residual network
+      has exactly the parameters of the plain one, as in the paper.
+    - ``shortcuts=False``: the "plain" network of the paper, the same layers
+      without the shortcuts: each block is conv, BN, ReLU, conv, BN, ReLU.
+
+    Deviations: the input is a 28x28 grey Fashion-MNIST image (the maps are
+    28, 14 and 7 pixels wide, not 32, 16 and 8, and the first convolution
+    has 288 weights fewer), He et al.'s initialization is Keras'
+    ``he_normal`` (a truncated normal), BatchNorm's moving statistics use
+    momentum 0.9 (the chapter's runs are short), and ``widths`` may differ
+    from the paper's.
+
+    Args:
+        blocks: ``n``, the number of blocks in each stage, a positive integer.
+        shortcuts: ``True`` for the residual network, ``False`` for the plain one.
+        widths: filters of each stage; the paper's are :data:`CIFAR_WIDTHS`.
+        classes: number of classes.
+        name: name of the model; by default ``"resnet<depth>"`` or
+            ``"plain<depth>"``.
+
+    Example:
+        >>> from cnn_course.experiments import cifar_net
+        >>> residual, plain = cifar_net(3), cifar_net(3, shortcuts=False)
+        >>> residual.name, plain.name
+        ('resnet20', 'plain20')
+        >>> residual.count_params() == plain.count_params()  # option A has no weights
+        True
+    """
+    blocks = _checks.positive_int(blocks, "blocks")
+    _checks.boolean(shortcuts, "shortcuts")
+    widths = _checks.positive_ints(widths, "widths")
+    classes = _checks.positive_int(classes, "classes")
+    _checks.image_shape(INPUT_SHAPE, 2 ** (len(widths) - 1), "cifar_net")
+    depth = 2 * blocks * len(widths) + 2
+    inputs = keras.Input(INPUT_SHAPE, name="image")
+    x = layers.ReLU(name="stem_relu")(_conv_bn(inputs, widths[0], 1, "stem"))
+    for stage, filters in enumerate(widths, start=1):
+        for index in range(1, blocks + 1):
+            block = f"stage{stage}_{index}"
+            stride = 2 if index == 1 and stage > 1 else 1
+            y = layers.ReLU(name=f"{block}_1_relu")(_conv_bn(x, filters, stride, f"{block}_1"))
+            y = _conv_bn(y, filters, 1, f"{block}_2")
+            if shortcuts:
+                y = layers.Add(name=f"{block}_add")(
+                    [_identity_shortcut(x, filters, stride, block), y])
+            x = layers.ReLU(name=f"{block}_out")(y)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="fc")(x)
+    default = f"{'resnet' if shortcuts else 'plain'}{depth}"
+    return keras.Model(inputs, outputs, name=name or default)
+
+
+def shortcut_arms(shallow=3, deep=9, widths=CIFAR_WIDTHS):
+    """A shallow and a deep network, each plain and residual (:func:`cifar_net`).
+
+    The ResNet paper's Figure 6 (and Figure 1) on CIFAR-10: plain-20 and
+    plain-56 (``n`` = 3 and 9), where the deeper plain network has the
+    higher *training* error (the degradation problem), against ResNet-20
+    and ResNet-56, where it does not. The arms are named ``"plain-<depth>"``
+    and ``"ResNet-<depth>"``, with ``depth = 6n + 2``.
+
+    Args:
+        shallow, deep: ``n`` of the shallow and the deep networks; ``deep``
+            must be larger than ``shallow``.
+        widths: filters of each stage, see :func:`cifar_net`.
+
+    Example:
+        >>> from cnn_course.experiments import shortcut_arms
+        >>> list(shortcut_arms())
+        ['plain-20', 'plain-56', 'ResNet-20', 'ResNet-56']
+    """
+    shallow = _checks.positive_int(shallow, "shallow")
+    deep = _checks.positive_int(deep, "deep")
+    if deep <= shallow:
+        raise ValueError(
+            "`deep` must be larger than `shallow` (blocks per stage of the deep and the "
+            f"shallow network). Received: shallow={shallow!r}, deep={deep!r}"
+        )
+    widths = _checks.positive_ints(widths, "widths")
+    arms = {}
+    for shortcuts, label in ((False, "plain"), (True, "ResNet")):
+        for n in (shallow, deep):
+            depth = 2 * n * len(widths) + 2
+            arms[f"{label}-{depth}"] = (
+                lambda n=n, shortcuts=shortcuts: cifar_net(n, shortcuts, widths))
+    return arms
+
+
+def gradient_norms(model, x, y, loss="sparse_categorical_crossentropy"):
+    """The norm of the loss's gradient with respect to each layer's kernel.
+
+    One forward and backward pass on ``x`` as in training (BatchNorm uses the
+    batch's statistics), without changing the model: neither its weights
+    nor BatchNorm's moving statistics move. For the layers with a kernel
+    (convolutions and dense layers), in the order of ``model.layers``
+    (input to output), the Euclidean norm of the gradient of the mean loss
+    with respect to the kernel. Keras has no function for this; it needs the
+    backend's automatic differentiation, so it works with the TensorFlow and
+    JAX backends.
+
+    Args:
+        model: a built Keras model with one output.
+        x, y: a batch of inputs and their targets.
+        loss: a Keras loss (name or function) comparing ``y`` with the
+            model's output.
+
+    Returns:
+        ``{layer name: gradient norm}``, input to output.
+
+    Raises:
+        ValueError: if ``x`` and ``y`` hold different numbers of examples, or
+            the model has no layer with a kernel.
+        NotImplementedError: under a backend other than TensorFlow and JAX.
+
+    Example:
+        >>> import numpy as np, keras
+        >>> from cnn_course.experiments import gradient_norms
+        >>> keras.utils.set_random_seed(0)
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="hidden"),
+        ...                           keras.layers.Dense(2, activation="softmax", name="out")])
+        >>> norms = gradient_norms(model, np.ones((8, 4), "float32"), np.zeros(8, "int32"))
+        >>> list(norms), all(norm > 0 for norm in norms.values())
+        (['hidden', 'out'], True)
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(
+            "`x` and `y` must hold the same number of examples. "
+            f"Received: {len(x)} inputs and {len(y)} targets"
+        )
+    with_kernel = [layer for layer in model.layers if getattr(layer, "kernel", None) is not None]
+    if not with_kernel:
+        raise ValueError(
+            f"`model` ({model.name!r}) has no layer with a kernel (convolutions, dense "
+            "layers): there is no gradient to measure."
+        )
+    loss = keras.losses.get(loss)
+    trainable = [v.value for v in model.trainable_variables]
+    non_trainable = [v.value for v in model.non_trainable_variables]
+    positions = {id(v): i for i, v in enumerate(model.trainable_variables)}
+
+    def mean_loss(values):
+        outputs, _ = model.stateless_call(values, non_trainable, x, training=True)
+        return keras.ops.mean(loss(y, keras.ops.cast(outputs, "float32")))
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(trainable)
+            value = mean_loss(trainable)
+        grads = tape.gradient(value, trainable)
+    elif backend == "jax":
+        import jax
+
+        grads = jax.grad(mean_loss)(trainable)
+    else:
+        raise NotImplementedError(
+            "gradient_norms needs the TensorFlow or JAX backend to differentiate. "
+            f"Received: keras.backend.backend()={backend!r}; set KERAS_BACKEND to "
+            "'tensorflow' or 'jax' before importing keras."
+        )
+    return {
+        layer.name: float(np.linalg.norm(
+            keras.ops.convert_to_numpy(grads[positions[id(layer.kernel)]]).astype("float64")))
+        for layer in with_kernel
     }
 
 
