@@ -230,9 +230,10 @@ def main():
     parser.add_argument("--quick", action="store_true",
                         help="512 training images, one epoch: a smoke test, times mean nothing")
     args = parser.parse_args()
-    splits = data.load_fashion_mnist(validation_size=5000)
     if args.quick:
         splits = data.load_fashion_mnist(subset=512)
+    else:
+        splits = data.load_fashion_mnist(validation_size=5000)
     for pair in args.pairs:
         today, new, target = PAIRS[pair]
         times = {}
