@@ -659,6 +659,7 @@ def compare(
     loss="sparse_categorical_crossentropy",
     keep_models=False,
     validation_freq=1,
+    callbacks=None,
 ):
     """A controlled experiment: the same data and budget for every arm and seed.
 
@@ -684,6 +685,9 @@ def compare(
         keep_models: keep each trained model in its run's ``model``
             attribute (else ``None``, to free memory).
         validation_freq: validate every this many epochs (``model.fit``).
+        callbacks: a function returning a list of new Keras callbacks, called
+            once per run (for example ``lambda: [ErrorProbe(x, y, every=18)]``);
+            each run keeps its own in its ``callbacks`` attribute.
 
     Returns:
         A :class:`Comparison`.
@@ -700,6 +704,11 @@ def compare(
     """
     if not arms:
         raise ValueError("`arms` must name at least one arm: {name: builder}.")
+    if callbacks is not None and not callable(callbacks):
+        raise ValueError(
+            "`callbacks` must be a function returning a list of new callbacks, one list "
+            "per run (so no two runs share a callback's state). Received: "
+            f"callbacks={callbacks!r}")
     seeds = tuple(seeds)
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"`seeds` must be distinct and not empty. Received: seeds={seeds!r}")
@@ -718,12 +727,15 @@ def compare(
                 train.setup(seed=seed, precision=precision)
                 model = build()
                 model.compile(optimizer=optimizers[arm](), loss=loss, metrics=["accuracy"])
+                made = [] if callbacks is None else list(callbacks())
                 run = train.fit(
                     model, splits.x_train, splits.y_train,
                     validation_data=(splits.x_valid, splits.y_valid),
                     epochs=epochs, batch_size=batch_size, augment=augment,
                     seed=seed, verbose=0, validation_freq=validation_freq,
+                    callbacks=made,
                 )
+                run.callbacks = made
                 if not keep_models:
                     run.model = None
                 runs[arm].append(run)

@@ -130,6 +130,8 @@ class Run:
         precision: the model's dtype policy (its own, not the global one).
         model: the trained model (``None`` where
             :func:`cnn_course.experiments.compare` did not keep it).
+        callbacks: the callbacks :func:`cnn_course.experiments.compare` made
+            for this run (empty otherwise).
     """
 
     history: dict
@@ -137,6 +139,7 @@ class Run:
     samples_per_second: float
     precision: str
     model: object = dataclasses.field(default=None, repr=False)
+    callbacks: list = dataclasses.field(default_factory=list, repr=False)
 
 
 def _is_array(value):

@@ -297,3 +297,24 @@ def test_compare_keeps_models_only_when_asked():
     dropped = experiments.compare({"a": small_cnn}, splits, seeds=(0,), epochs=1, precision="float32")
     assert isinstance(kept.runs["a"][0].model, keras.Model)
     assert dropped.runs["a"][0].model is None
+
+
+def test_compare_gives_every_run_its_own_callbacks():
+    # One ErrorProbe per run, each measured every 2 of the 4 steps of 16
+    # images in batches of 8, 2 epochs: steps 2 and 4 and no state shared.
+    x, y = xy(16)
+    splits = Splits(x, y, x, y, x, y)
+    result = experiments.compare(
+        {"a": small_cnn, "b": small_cnn}, splits, seeds=(0, 1), epochs=2, batch_size=8,
+        precision="float32", callbacks=lambda: [experiments.ErrorProbe(x, y, every=2)])
+    probes = [run.callbacks[0] for runs in result.runs.values() for run in runs]
+    assert len({id(probe) for probe in probes}) == 4
+    assert all(probe.steps == [2, 4] for probe in probes)
+    assert all(0 <= error <= 1 for probe in probes for error in probe.errors)
+
+
+def test_compare_refuses_a_list_of_callbacks():
+    x, y = xy(8)
+    with pytest.raises(ValueError, match="callbacks.*function"):
+        experiments.compare({"a": small_cnn}, Splits(x, y, x, y, x, y), seeds=(0,),
+                            callbacks=[experiments.ErrorProbe(x, y)])
