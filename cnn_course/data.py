@@ -295,9 +295,10 @@ def load_fashion_mnist(
     """Fashion-MNIST split into training, validation and test sets.
 
     Reads the four files ``keras.datasets.fashion_mnist.load_data()`` reads,
-    from the same folder (:func:`keras_dataset_dir`), and, as Geron's
-    Hands-On ML chapter 14 does, keeps the first ``validation_size`` training
-    images for validation.
+    from the same folder (:func:`keras_dataset_dir`), and, as the source
+    notebook of Chapter 4 does, keeps the first ``validation_size`` training
+    images for validation (Geron's Hands-On ML chapter 14 keeps the last
+    5,000 and standardizes the pixels instead of dividing them by 255).
 
     Missing files are downloaded from the address Keras uses. We read and
     download them ourselves (gzip and NumPy; the IDX format is a short
@@ -313,7 +314,7 @@ def load_fashion_mnist(
 
     Args:
         validation_size: how many of the 60,000 training images form the
-            validation set (taken from the front, as in Geron's notebook).
+            validation set (taken from the front, as in the source notebook).
         subset: if given, keep only the first ``subset`` images of each of the
             three sets; for quick runs and tests.
         scale: if True, return ``float32`` pixels in [0, 1]; else the raw

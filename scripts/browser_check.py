@@ -48,16 +48,7 @@ KNOWN_CONSOLE_ERRORS = {
 
 #: Problems already known on one page, with the reason and the most that
 #: may occur: reported, but not failures. Keep this short and dated.
-KNOWN_PAGE_PROBLEMS = {
-    # 2026-11-22: two figures added this session are drawn wider than the
-    # column (Chapter 2's training-error curves at 9 in, Chapter 4's
-    # excitations at 12 in); the browser shrinks them. Their cells need a
-    # narrower layout and a full re-run of each chapter (11 and 30 min).
-    "02-famous-architectures.html": (r"^image shrunk to 77 %", 1,
-                                     "the shortcuts figure is 9 in wide"),
-    "04-fashion-mnist.html": (r"^image shrunk to 58 %", 1,
-                              "the SE excitations figure is 12 in wide"),
-}
+KNOWN_PAGE_PROBLEMS = {}
 
 #: A figure may be shown smaller than drawn (the browser fits it to the
 #: column), but not below this fraction of its width: the smallest text of

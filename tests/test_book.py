@@ -117,3 +117,45 @@ def test_every_public_function_has_a_docstring_with_an_example(name, function):
     doc = inspect.getdoc(function) or ""
     assert doc, f"{name} has no docstring"
     assert "Example:" in doc and ">>>" in doc, f"{name} has no example"
+
+
+def stored_run_minutes(chapter):
+    """Minutes the stored full run spent in code cells, from the timestamps
+    nbclient writes into each cell's metadata."""
+    from datetime import datetime
+
+    seconds = 0.0
+    for cell in code_cells(chapter):
+        timing = cell["metadata"].get("execution", {})
+        start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        if not (start and end) and not cell["outputs"]:
+            continue  # a one-line cell without output, added after the run
+        assert start and end, f"{chapter.name}: a code cell has no stored timing; re-run it"
+        seconds += (datetime.fromisoformat(end.replace("Z", "+00:00"))
+                    - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+    return seconds / 60
+
+
+_SAID_DURATION = re.compile(
+    r"(?:\*\*Time to run:\*\*|\*\*How long\.\*\*).*?\b(about|under) (\d+|a|half an) "
+    r"(minutes?|hour)", re.S)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
+def test_the_time_a_chapter_says_it_takes_is_its_stored_run(chapter):
+    # The intro's "Time to run" and the Colab note's "How long" are typed
+    # prose; they must agree with the stored full run (about: within 25 %).
+    cells = json.loads(chapter.read_text())["cells"]
+    texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    said = [m.groups() for text in texts for m in _SAID_DURATION.finditer(text)]
+    assert said, f"{chapter.name} does not say how long its full run takes"
+    measured = stored_run_minutes(chapter)
+    for kind, amount, unit in said:
+        minutes = {"a": 1, "half an": 0.5}.get(amount) or int(amount)
+        minutes *= 60 if unit == "hour" else 1
+        if kind == "under":
+            assert measured < minutes, (chapter.name, kind, amount, unit, measured)
+        else:
+            assert 0.75 * minutes <= measured <= 1.25 * minutes, (
+                f"{chapter.name} says about {amount} {unit}; its stored run took "
+                f"{measured:.1f} min")
