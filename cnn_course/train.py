@@ -289,8 +289,9 @@ def predict_with_flips(model, x, batch_size=256):
         A NumPy array ``(n, classes)`` of averaged probabilities.
 
     Raises:
-        ValueError: if ``x`` is not a batch of images, or the model has more
-            than one output or its output is not ``(n, classes)``.
+        ValueError: if ``x`` is not a batch of images, the model has more
+            than one output or its output is not ``(n, classes)``, or its
+            predictions are not finite (inputs far outside the training scale).
 
     Example:
         >>> import numpy as np, keras
@@ -318,4 +319,15 @@ def predict_with_flips(model, x, batch_size=256):
             f"Received: model {model.name!r} whose predictions have shapes {shapes}"
         )
     mirrored = model.predict(x[:, :, ::-1], batch_size=batch_size, verbose=0)
-    return (np.asarray(direct, "float32") + np.asarray(mirrored, "float32")) / 2
+    probabilities = (np.asarray(direct, "float32") + np.asarray(mirrored, "float32")) / 2
+    broken = ~np.isfinite(probabilities).all(axis=1)
+    if broken.any():  # an overflow in the model, never a silent NaN
+        finite = x[np.isfinite(x)] if x.dtype.kind == "f" else x
+        scale = f" from {finite.min()} to {finite.max()}" if finite.size else ""
+        raise ValueError(
+            f"The model's predictions for {int(broken.sum())} of the {len(x)} images in "
+            "`x` are not finite (NaN or inf). Scale `x` as the model was trained (for the "
+            f"course's models, pixels in [0, 1]). Received: `x` with values{scale}"
+            + (", and NaN or inf" if x.dtype.kind == "f" and not np.isfinite(x).all() else "")
+        )
+    return probabilities

@@ -318,3 +318,13 @@ def test_compare_refuses_a_list_of_callbacks():
     with pytest.raises(ValueError, match="callbacks.*function"):
         experiments.compare({"a": small_cnn}, Splits(x, y, x, y, x, y), seeds=(0,),
                             callbacks=[experiments.ErrorProbe(x, y)])
+
+
+def test_predict_with_flips_refuses_to_return_nan():
+    # Pixels near float32's largest value overflow any network: an error
+    # naming `x`, never NaN probabilities (found by Hypothesis under JAX).
+    model = keras.Sequential([keras.Input((1, 4, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax",
+                                                 kernel_initializer="ones")])
+    with pytest.raises(ValueError, match="`x`.*not finite"):  # 4 x 3e38 is inf
+        train.predict_with_flips(model, np.full((1, 1, 4, 1), 3e38, "float32"))

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -86,6 +86,7 @@ def test_paired_difference_brackets_the_mean_or_refuses(values, baseline, confid
 @FAST
 @given(x=hnp.arrays(st.sampled_from(["float32", "uint8", "float64"]), hnp.array_shapes(min_dims=1, max_dims=5, max_side=4)),
        batch_size=st.one_of(st.integers(-1, 4), st.floats(0, 3)))
+@example(x=np.full((1, 1, 1, 4), 8.507059e37, "float32"), batch_size=1)  # overflowed to NaN
 def test_predict_with_flips_works_or_names_the_argument(x, batch_size):
     import keras
 
