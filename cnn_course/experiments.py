@@ -142,8 +142,9 @@ def kernel_arms():
 
 
 #: A Network in Network body for 28x28 images, two 5x5 mlpconv blocks with
-#: max-pooling and dropout, and a 3x3 block whose last layer has one map
-#: per class.
+#: max-pooling (no dropout, unlike NiN's, so that the head is the only
+#: regularizer that differs between the arms of Chapter 3's experiment), and
+#: a 3x3 block whose last layer has one map per class.
 NIN_SMALL = (
     (5, (64, 48, 32), "max", 0.0),
     (5, (64, 64, 64), "max", 0.0),
@@ -155,10 +156,11 @@ def nin_small(head="gap", head_dropout=0.0, classes=10, name=None):
     """A small Network in Network for 28x28 images, with a choice of head.
 
     The body is :data:`NIN_SMALL`: two 5x5 mlpconv blocks with max-pooling
-    and dropout, then a 3x3 mlpconv block whose last 1x1 convolution gives
-    one map per class. As in NiN (Lin et al. 2014, Section 3.2), those class
-    maps are linear, not passed through a ReLU, so a class can score below
-    zero. The heads:
+    and no dropout, then a 3x3 mlpconv block whose last 1x1 convolution
+    gives one map per class. Deviation: NiN's mlpconv layers all end in a
+    ReLU (Lin et al. 2014, Eq. 2), the class maps of the authors' model too;
+    here the class maps are linear, so a class can score below zero. The
+    heads:
 
     - ``"gap"``: NiN's global average pooling: each map's mean is its
       class's score, then a softmax. No weights.
@@ -175,7 +177,7 @@ def nin_small(head="gap", head_dropout=0.0, classes=10, name=None):
     model = network_in_network(
         NIN_SMALL, INPUT_SHAPE, classes, include_top=False, name=name or f"nin_{head}"
     )
-    model.pop()  # the ReLU after the class maps: NiN's maps are linear
+    model.pop()  # the ReLU after the class maps: ours are linear (see above)
     if head == "gap":
         model.add(layers.GlobalAveragePooling2D(name="gap"))
         model.add(layers.Activation("softmax", name="softmax"))

@@ -148,7 +148,7 @@ def network_in_network(
     ``head="fc"`` keeps the same body and replaces global average pooling by
     ``Flatten``, an optional hidden layer of ``fc_units`` ReLU units, and a
     fully connected softmax layer, with ``head_dropout`` before each dense
-    layer: the comparison of the paper's Table 2 and Chapter 3.
+    layer: the comparison of the paper's Table 5 and Chapter 3.
 
     ``include_top=False`` drops the head: the model ends with the last
     block's maps (one per class when its last width is ``None``), which
