@@ -44,8 +44,9 @@ Measured on 2026-11-22 on a 2-core Xeon with AVX512-BF16 but no AMX
     cnn-today   0.91 after 7.8 min (4.5 epochs)
     cnn-new     0.91 after 6.7 min (3.5 epochs; 0.9144 there)
     ratio       1.17x: short of the 2x goal. Today's recipe already passes
-                0.91 halfway through its 10 epochs; the 15.4 min of the
-                stored chapter run is its whole schedule.
+                0.91 halfway through its 10 epochs; the 15.4 min that
+                Chapter 4's stored run once took with it were its whole
+                schedule.
 
 Tried and not kept:
 

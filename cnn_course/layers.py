@@ -282,7 +282,7 @@ class SpatialPyramidPooling(keras.layers.Layer):
 
 @_register
 class SqueezeExcitation(keras.layers.Layer):
-    """Squeeze-and-excitation block (Hu, Shen and Sun, SENet, 2018), Fig. 2.
+    """Squeeze-and-excitation block (Hu, Shen and Sun, SENet, 2018), Fig. 1.
 
     *Squeeze*: global average pooling gives one number per channel.
     *Excitation*: a bottleneck of two dense layers (``C / ratio`` units with

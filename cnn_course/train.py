@@ -126,7 +126,8 @@ class Run:
     Attributes:
         history: ``model.fit``'s ``History.history`` dict (per-epoch metrics).
         seconds: wall time of ``model.fit``.
-        samples_per_second: training examples processed per second.
+        samples_per_second: training examples per second of ``model.fit``'s
+            wall time (validation and callbacks included).
         precision: the model's dtype policy (its own, not the global one).
         model: the trained model (``None`` where
             :func:`cnn_course.experiments.compare` did not keep it).

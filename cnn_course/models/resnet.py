@@ -23,11 +23,11 @@ DEPTHS = {
     152: ("bottleneck", (3, 8, 36, 3)),
 }
 
-#: Filters of the 3x3 convolutions in stages conv2_x to conv5_x.
 #: The "FLOPs" row of the paper's Table 1 (multiply-adds, in billions), by
 #: depth; the chapters and tests compare the models' counts with it.
 TABLE1_GFLOPS = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
 
+#: Filters of the 3x3 convolutions in stages conv2_x to conv5_x.
 STAGE_WIDTHS = (64, 128, 256, 512)
 
 #: A bottleneck block's output has this many times its inner width.
@@ -284,8 +284,11 @@ def resnet_small(
 ):
     """A small ResNet for 28x28 or 32x32 images (Fashion-MNIST, CIFAR).
 
-    The CIFAR design of the paper's Section 4.2, with our widths: a 3x3
-    convolution (no max-pool), then one stage of basic blocks per entry of
+    The CIFAR design of the paper's Section 4.2, with our widths and
+    projection shortcuts (the paper's option B: a 1x1 convolution and
+    BatchNorm) where a block changes the shape, where the paper's CIFAR
+    networks use identity shortcuts (option A; see
+    :func:`cnn_course.experiments.cifar_net`): a 3x3 convolution (no max-pool), then one stage of basic blocks per entry of
     ``widths``, each stage after the first halving the map with stride 2,
     global average pooling and a softmax. With the defaults: 28 -> 28 -> 14
     -> 7.
