@@ -159,3 +159,35 @@ def test_the_time_a_chapter_says_it_takes_is_its_stored_run(chapter):
             assert 0.75 * minutes <= measured <= 1.25 * minutes, (
                 f"{chapter.name} says about {amount} {unit}; its stored run took "
                 f"{measured:.1f} min")
+
+_SAID_PRECISION = re.compile(r"\*\*How long\.\*\*.*?trained\s+in\s+`(\w+)`", re.S)
+# How the chapters print a run's precision: "precision float32",
+# "..., seeds [0, 1, 2], mixed_bfloat16", "(4 epochs, mixed_bfloat16)".
+_PRINTED_PRECISION = re.compile(r"(?:precision|,|\()\s*(mixed_bfloat16|mixed_float16|float32)\b")
+
+
+def stored_output_text(chapter):
+    """Every text and Markdown output the chapter's stored run printed."""
+    texts = []
+    for cell in code_cells(chapter):
+        for output in cell.get("outputs", []):
+            texts.append("".join(output.get("text", "")))
+            texts.append("".join(output.get("data", {}).get("text/markdown", "")))
+            texts.append("".join(output.get("data", {}).get("text/plain", "")))
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
+def test_the_precision_a_chapter_says_it_trained_in_is_its_stored_runs(chapter):
+    # The Colab note's "trained in `...`" is typed prose; the stored outputs
+    # print the precision of every training run. They must agree.
+    cells = json.loads(chapter.read_text())["cells"]
+    texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    said = {m.group(1) for text in texts for m in _SAID_PRECISION.finditer(text)}
+    printed = set(_PRINTED_PRECISION.findall(stored_output_text(chapter)))
+    if not printed:
+        assert not said, f"{chapter.name} names a precision but its outputs print none"
+        return
+    assert said == printed, (
+        f"{chapter.name}: the Colab note says it trained in {sorted(said)}; the stored "
+        f"outputs print {sorted(printed)}")
