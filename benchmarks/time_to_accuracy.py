@@ -11,7 +11,7 @@ A run stops at its target; ``--full`` runs every schedule to its end.
 The pairs and targets (issue 14)::
 
     cnn     Geron's CNN (seed 003, unchanged)       target 0.91
-    resnet  the "going further" ResNet of 4.3       target 0.94
+    resnet  the "going further" ResNet of 4.4       target 0.94
 
 Usage::
 
