@@ -119,6 +119,12 @@ def test_every_public_function_has_a_docstring_with_an_example(name, function):
     assert "Example:" in doc and ">>>" in doc, f"{name} has no example"
 
 
+def markdown_texts(chapter):
+    """The source of every Markdown cell: the chapter's typed prose."""
+    cells = json.loads(chapter.read_text())["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+
+
 def stored_run_minutes(chapter):
     """Minutes the stored full run spent in code cells, from the timestamps
     nbclient writes into each cell's metadata."""
@@ -145,8 +151,7 @@ _SAID_DURATION = re.compile(
 def test_the_time_a_chapter_says_it_takes_is_its_stored_run(chapter):
     # The intro's "Time to run" and the Colab note's "How long" are typed
     # prose; they must agree with the stored full run (about: within 25 %).
-    cells = json.loads(chapter.read_text())["cells"]
-    texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    texts = markdown_texts(chapter)
     said = [m.groups() for text in texts for m in _SAID_DURATION.finditer(text)]
     assert said, f"{chapter.name} does not say how long its full run takes"
     measured = stored_run_minutes(chapter)
@@ -181,8 +186,7 @@ def stored_output_text(chapter):
 def test_the_precision_a_chapter_says_it_trained_in_is_its_stored_runs(chapter):
     # The Colab note's "trained in `...`" is typed prose; the stored outputs
     # print the precision of every training run. They must agree.
-    cells = json.loads(chapter.read_text())["cells"]
-    texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    texts = markdown_texts(chapter)
     said = {m.group(1) for text in texts for m in _SAID_PRECISION.finditer(text)}
     printed = set(_PRINTED_PRECISION.findall(stored_output_text(chapter)))
     if not printed:
