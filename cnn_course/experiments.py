@@ -598,11 +598,14 @@ class Comparison:
         runs: ``{arm: [Run, ...]}``, the runs in the order of ``seeds``.
         seeds: the seeds, the same for every arm.
         budget: the data and training budget, in words.
+        validation_freq: the runs validated every this many epochs, so the
+            ``k``-th validation value belongs to epoch ``k * validation_freq``.
     """
 
     runs: dict
     seeds: tuple
     budget: str
+    validation_freq: int = 1
 
     def values(self, arm, metric="val_accuracy"):
         """The last-epoch ``metric`` of each seed of ``arm``."""
@@ -747,4 +750,4 @@ def compare(
         f"{len(splits.x_train):,} training images, {epochs} epoch(s), batch "
         f"{batch_size}, seeds {list(seeds)}, {runs[next(iter(runs))][0].precision}"
     )
-    return Comparison(runs, seeds, budget)
+    return Comparison(runs, seeds, budget, validation_freq)

@@ -23,6 +23,7 @@ several architectures live in :mod:`cnn_course.experiments`.
 """
 
 import dataclasses
+import logging
 import os
 import time
 
@@ -38,6 +39,25 @@ BF16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
 
 #: The dtype policies :func:`setup` can set.
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+class _NewModelRetracing(logging.Filter):
+    """Drops TensorFlow's "triggered tf.function retracing" warning.
+
+    Every run of a comparison builds a new model, and each model traces its
+    own training and prediction functions; TensorFlow counts these as
+    retracing one function and warns after five, although nothing is
+    traced more than a new model needs. Other warnings pass.
+    """
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+def _quiet_new_model_retracing():
+    logger = logging.getLogger("tensorflow")
+    if not any(isinstance(f, _NewModelRetracing) for f in logger.filters):
+        logger.addFilter(_NewModelRetracing())
 
 
 def _cpu_flags():
@@ -101,6 +121,10 @@ def setup(seed=None, precision="auto"):
         precision: ``"auto"`` (:func:`choose_precision`), ``"float32"``,
             ``"mixed_bfloat16"`` or ``"mixed_float16"``.
 
+    It also hides TensorFlow's warning that a ``tf.function`` was retraced,
+    which every new model of a comparison triggers (see
+    :class:`_NewModelRetracing`); other warnings still show.
+
     Returns:
         The name of the policy now in force.
 
@@ -116,6 +140,7 @@ def setup(seed=None, precision="auto"):
         keras.utils.set_random_seed(int(seed))
     policy = choose_precision() if precision == "auto" else precision
     keras.mixed_precision.set_global_policy(policy)
+    _quiet_new_model_retracing()
     return policy
 
 

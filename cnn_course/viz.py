@@ -323,7 +323,9 @@ def plot_comparison(comparison, metrics=("accuracy", "val_accuracy"), ax=None):
     """Mean and spread over seeds, per arm, of a :func:`cnn_course.experiments.compare`.
 
     One panel per metric; each arm is a line (mean over seeds) with a band
-    (minimum to maximum over seeds).
+    (minimum to maximum over seeds). Validation metrics (``val_...``) are
+    drawn at the epochs they were measured: every
+    ``comparison.validation_freq`` epochs.
 
     Returns:
         The matplotlib figure.
@@ -346,7 +348,8 @@ def plot_comparison(comparison, metrics=("accuracy", "val_accuracy"), ax=None):
     for axis, metric in zip(ax, metrics):
         for arm, runs in comparison.runs.items():
             curves = np.array([run.history[metric] for run in runs])
-            epochs = np.arange(1, curves.shape[1] + 1)
+            every = getattr(comparison, "validation_freq", 1) if metric.startswith("val_") else 1
+            epochs = every * np.arange(1, curves.shape[1] + 1)
             (line,) = axis.plot(epochs, curves.mean(axis=0), "o-", label=arm)
             axis.fill_between(epochs, curves.min(axis=0), curves.max(axis=0),
                               color=line.get_color(), alpha=0.2)

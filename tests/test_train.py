@@ -47,6 +47,42 @@ def test_setup_sets_policy_and_seeds():
         train.setup(precision="half")
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="the retracing warning is TensorFlow's")
+def test_setup_hides_the_retracing_warning_of_new_models_and_no_other():
+    import logging
+
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("tensorflow")
+    logger.addHandler(handler)
+    saved = list(logger.filters)
+    x = np.zeros((4, 3), "float32")
+
+    def predict_with_new_models():
+        for _ in range(8):  # a comparison's runs: a new model each time
+            model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+            model.predict(x, verbose=0)
+        return [r for r in records if "retracing" in r.getMessage()]
+
+    try:
+        for f in saved:
+            logger.removeFilter(f)
+        assert predict_with_new_models(), "TensorFlow no longer warns: drop the filter"
+        records.clear()
+        train.setup(precision="float32")
+        assert predict_with_new_models() == []
+        logger.warning("another warning")
+        assert [r.getMessage() for r in records] == ["another warning"]
+    finally:
+        logger.removeHandler(handler)
+        for f in list(logger.filters):
+            logger.removeFilter(f)
+        for f in saved:
+            logger.addFilter(f)
+
+
 def test_fit_trains_and_reports_throughput():
     rng = np.random.default_rng(0)
     x = rng.random((256, 8, 8, 1)).astype("float32")

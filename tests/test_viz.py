@@ -242,3 +242,28 @@ def test_layered_view_fits_the_page_with_a_readable_legend(monkeypatch):
     assert legend and width > viz.PAGE_WIDTH_PX
     assert image.width == viz.PAGE_WIDTH_PX
     assert font.size * image.width / width >= 11
+
+
+def test_validation_curves_are_drawn_at_the_epochs_keras_validated():
+    # Keras validates after epoch e when e % validation_freq == 0: with 4 epochs
+    # and validation_freq=2, the two validation values belong to epochs 2 and 4.
+    _agg()
+    import keras
+
+    from cnn_course import experiments
+    from cnn_course.data import Splits
+
+    x = np.random.default_rng(0).random((16, 8, 8, 1)).astype("float32")
+    y = np.arange(16) % 2
+
+    def tiny():
+        return keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),
+                                 keras.layers.Dense(2, activation="softmax")])
+
+    result = experiments.compare({"tiny": tiny}, Splits(x, y, x, y, x, y), seeds=(0, 1),
+                                 epochs=4, validation_freq=2, precision="float32")
+    assert len(result.runs["tiny"][0].history["val_accuracy"]) == 2
+    fig = viz.plot_comparison(result)
+    train_axis, valid_axis = fig.axes
+    assert list(train_axis.lines[0].get_xdata()) == [1, 2, 3, 4]
+    assert list(valid_axis.lines[0].get_xdata()) == [2, 4]
