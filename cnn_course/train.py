@@ -122,8 +122,8 @@ def setup(seed=None, precision="auto"):
             ``"mixed_bfloat16"`` or ``"mixed_float16"``.
 
     It also hides TensorFlow's warning that a ``tf.function`` was retraced,
-    which every new model of a comparison triggers (see
-    :class:`_NewModelRetracing`); other warnings still show.
+    which every new model of a comparison triggers; other warnings still
+    show.
 
     Returns:
         The name of the policy now in force.
