@@ -748,6 +748,6 @@ def compare(
         keras.mixed_precision.set_global_policy(previous_policy)
     budget = (
         f"{len(splits.x_train):,} training images, {epochs} epoch(s), batch "
-        f"{batch_size}, seeds {list(seeds)}, {runs[next(iter(runs))][0].precision}"
+        f"{batch_size}, seeds {list(seeds)}, {runs[next(iter(runs))][0].setting}"
     )
     return Comparison(runs, seeds, budget, validation_freq)
