@@ -18,10 +18,13 @@ Usage::
     python benchmarks/time_to_accuracy.py                  # both pairs
     python benchmarks/time_to_accuracy.py --pairs cnn      # one pair
     CNN_COURSE_PRECISION=float32 python benchmarks/time_to_accuracy.py
+    python benchmarks/time_to_accuracy.py --xla            # new recipes with XLA
     python benchmarks/time_to_accuracy.py --quick          # smoke run
 
-Every line of the report names the precision it ran in, and XLA where
-it compiled the steps. ``--quick``
+Every line of the report names the precision it ran in, and XLA where it
+compiled the steps: ``--xla`` compiles the new recipes with
+``jit_compile=True`` (today's never), which on a CPU without bfloat16
+units trained both networks 1.6-1.7x faster (``train_speed.py``). ``--quick``
 trains on 512 images for a fraction of each schedule and only shows that
 the script works; its times mean nothing.
 
@@ -38,11 +41,6 @@ What the new recipes change, and why they are faster:
   AdamW, weight decay, label smoothing and batches of 128. Today: a cosine
   from 0.002 over 12 epochs, no warm-up. New: the CNN's half-epoch
   warm-up to 0.003, then a cosine to 0, over ``RESNET_NEW_EPOCHS`` epochs.
-- **Both new recipes** let ``train.fit`` compile their steps with XLA
-  where ``train.uses_xla`` says it is faster (float32 on a CPU); today's
-  recipes ran without it, as Keras does on a CPU by default. In
-  mixed_bfloat16 neither uses XLA, so the measurements below are
-  unchanged by it.
 
 Measured on 2026-11-22 on a 2-core Xeon with AVX512-BF16 but no AMX
 (the CI machine's kind), mixed_bfloat16, seed 0, ``--pairs cnn``:
@@ -65,25 +63,10 @@ Tried and not kept:
 - Augmentation costs the ResNet little now that it runs on whole batches
   in NumPy: 414 images/s with shift and flip against 437 without.
 
-Throughput levers in float32, measured on 2026-12-04 on a 2-core AMD EPYC
-with AVX2 and FMA but no AVX-512 and no bfloat16 units (so
-``choose_precision`` picks float32), ``train.fit`` on 40 timed steps
-after 5 warm-up steps, no augmentation, Geron's CNN unless named:
-
-    batches of 128, Keras' default (no XLA)           78 images/s
-    the same, XLA (jit_compile=True)                 132 images/s  (1.7x; kept)
-    batches of 256 / 64, no XLA                       66 / 62      (not kept)
-    intra-op threads 2, inter-op threads 1, no XLA    36           (not kept)
-    the ResNet, no XLA / XLA                          58 / 94      (1.6x; kept)
-
-XLA's compilation took about 10 s for Geron's CNN and 70 s for GoogLeNet
-(a first fit and evaluate of 8 images), which is why ``train.fit`` leaves
-runs of fewer than ``train.XLA_MIN_IMAGES`` images without it.
-
 Not yet measured: the resnet pair (today's recipe takes about 28 minutes)
-and both pairs in float32 (``CNN_COURSE_PRECISION=float32``), where the
-new recipes also have XLA; on the AMD EPYC above the cnn pair would take
-about 80 minutes.
+and both pairs in float32 (``CNN_COURSE_PRECISION=float32``), with and
+without ``--xla``; on the 2-core AVX2 CPU of ``train_speed.py``'s XLA
+table the cnn pair needs about 80 minutes.
 """
 
 import argparse
@@ -112,7 +95,6 @@ class Recipe:
     optimizer: object      # steps_per_epoch, epochs -> optimizer
     label_smoothing: float = 0.0
     augment: tuple = ()
-    jit_compile: object = "auto"  # train.fit's; today's recipes ran without XLA
 
 
 def warmup_cosine(peak, epochs, steps_per_epoch):
@@ -146,11 +128,11 @@ def _resnet():
 
 RECIPES = {
     "cnn-today": Recipe(models.fashion_cnn, 10, 128,
-                        lambda steps, epochs: keras.optimizers.Nadam(), jit_compile=False),
+                        lambda steps, epochs: keras.optimizers.Nadam()),
     "cnn-new": Recipe(models.fashion_cnn, 4, 128, _cosine(3e-3, warmup=True),
                       label_smoothing=0.1),
     "resnet-today": Recipe(_resnet, 12, 128, _cosine(2e-3, weight_decay=1e-4),
-                           label_smoothing=0.1, augment=("shift", "flip"), jit_compile=False),
+                           label_smoothing=0.1, augment=("shift", "flip")),
     "resnet-new": Recipe(_resnet, RESNET_NEW_EPOCHS, 128,
                          _cosine(3e-3, warmup=True, weight_decay=1e-4),
                          label_smoothing=0.1, augment=("shift", "flip")),
@@ -210,9 +192,9 @@ class TestAccuracyClock(keras.callbacks.Callback):
         return None
 
 
-def run(name, splits, target, stop, quick, seed=0):
-    """Train recipe ``name``; return its clock, its precision (and XLA, if
-    used) and its test accuracy with flips."""
+def run(name, splits, target, stop, quick, seed=0, xla=False):
+    """Train recipe ``name`` (with XLA if ``xla``); return its clock, its
+    precision (and XLA, where used) and its test accuracy with flips."""
     recipe = RECIPES[name]
     train.setup(seed=seed)
     model = recipe.build()
@@ -220,7 +202,7 @@ def run(name, splits, target, stop, quick, seed=0):
     epochs = 1 if quick else recipe.epochs
     model.compile(recipe.optimizer(steps, recipe.epochs),
                   keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
-                  metrics=["accuracy"])
+                  metrics=["accuracy"], jit_compile=xla)
     clock = TestAccuracyClock(splits.x_test, splits.y_test, every=max(1, steps // 2),
                               steps_per_epoch=steps, target=target if stop else None)
 
@@ -230,8 +212,7 @@ def run(name, splits, target, stop, quick, seed=0):
     result = train.fit(model, splits.x_train, one_hot(splits.y_train),
                        validation_data=(splits.x_valid, one_hot(splits.y_valid)),
                        epochs=epochs, batch_size=recipe.batch_size, augment=recipe.augment,
-                       seed=seed, callbacks=[clock], verbose=0,
-                       jit_compile=recipe.jit_compile)
+                       seed=seed, callbacks=[clock], verbose=0)
     flips = float(np.mean(train.predict_with_flips(model, splits.x_test).argmax(axis=1)
                           == splits.y_test))
     return clock, result.setting, flips
@@ -256,6 +237,8 @@ def main():
                         help="run every schedule to its end instead of stopping at the target")
     parser.add_argument("--quick", action="store_true",
                         help="512 training images, one epoch: a smoke test, times mean nothing")
+    parser.add_argument("--xla", action="store_true",
+                        help="compile the new recipes (not today's) with XLA")
     args = parser.parse_args()
     if args.quick:
         splits = data.load_fashion_mnist(subset=512)
@@ -267,7 +250,8 @@ def main():
         for name in (today, new):
             if args.recipes and name not in args.recipes:
                 continue
-            clock, precision, flips = run(name, splits, target, not args.full, args.quick)
+            clock, precision, flips = run(name, splits, target, not args.full, args.quick,
+                                          xla=args.xla and name == new)
             print(describe(name, clock, precision, flips, target), flush=True)
             reached = clock.time_to(target)
             times[name] = reached[0] if reached else None

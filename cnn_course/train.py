@@ -154,8 +154,12 @@ class Run:
         samples_per_second: training examples per second of ``model.fit``'s
             wall time (validation and callbacks included).
         precision: the model's dtype policy (its own, not the global one).
-        xla: whether the training steps were compiled with XLA
-            (``model.jit_compile``; see :func:`uses_xla`).
+        xla: whether XLA compiled the training steps (the model's
+            ``jit_compile``, set by ``model.compile``). On the TensorFlow
+            backend Keras leaves it off on a machine without a GPU unless
+            ``jit_compile=True`` is asked for; whether that is faster there
+            depends on the model (``benchmarks/train_speed.py --xla``
+            measures it).
         model: the trained model (``None`` where
             :func:`cnn_course.experiments.compare` did not keep it).
         callbacks: the callbacks :func:`cnn_course.experiments.compare` made
@@ -175,59 +179,6 @@ class Run:
         """The precision, and XLA where it compiled the steps, as every
         printed timing names them: ``"float32 with XLA"``, ``"mixed_bfloat16"``."""
         return f"{self.precision} with XLA" if self.xla else self.precision
-
-
-#: Fewest training images (examples times epochs) for which :func:`fit`
-#: turns XLA on by itself: compiling a model's steps costs seconds that only
-#: a long enough run wins back (see :func:`uses_xla`).
-XLA_MIN_IMAGES = 10_000
-
-
-def uses_xla(model, images=None):
-    """Whether :func:`fit` compiles ``model``'s steps with XLA by default.
-
-    Yes for a ``float32`` model on the TensorFlow backend with no GPU,
-    outside a ``tf.distribute`` strategy of several replicas, for a run of
-    at least :data:`XLA_MIN_IMAGES` training images (``images``: examples
-    times epochs, ``None`` if unknown); otherwise the model keeps what
-    ``model.compile`` chose. Keras itself turns XLA off on CPU-only
-    machines (``jit_compile="auto"`` resolves to ``False`` there), but on a
-    2-core AMD EPYC with AVX2 and no bfloat16 units, XLA trained Geron's
-    CNN at 132 images/s against 78 without it (1.7x) and the small ResNet
-    of Chapter 4 at 94 against 58 (1.6x), float32, batches of 128. The
-    compilation costs about ten seconds a model there, which a run of
-    10,000 images wins back several times over and a smoke run of a few
-    hundred does not. For ``mixed_bfloat16`` the oneDNN kernels without
-    XLA stay: XLA there is not measured. On JAX every step is compiled
-    with XLA anyway.
-
-    Example:
-        >>> import keras
-        >>> from cnn_course import train
-        >>> policy = train.setup(precision="float32")
-        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-        >>> train.uses_xla(model, images=100)
-        False
-    """
-    if keras.backend.backend() != "tensorflow" or _has_gpu():
-        return False
-    if images is not None and images < XLA_MIN_IMAGES:
-        return False
-    one_replica = model.distribute_strategy.num_replicas_in_sync == 1  # as Keras' "auto"
-    return one_replica and model.dtype_policy.name == "float32"
-
-
-def _set_jit_compile(model, jit_compile, images):
-    """Apply :func:`fit`'s ``jit_compile`` to a compiled model; a change
-    drops the step functions Keras already traced, so they are traced anew."""
-    if jit_compile == "auto":
-        if not uses_xla(model, images):
-            return
-        jit_compile = True
-    if bool(model.jit_compile) == jit_compile:
-        return
-    model.jit_compile = jit_compile  # Keras warns and keeps False if a layer cannot
-    model.train_function = model.test_function = model.predict_function = None
 
 
 def _is_array(value):
@@ -269,7 +220,6 @@ def fit(
     seed=None,
     sample_weight=None,
     validation_split=0.0,
-    jit_compile="auto",
     **fit_kwargs,
 ):
     """``model.fit`` on a reproducible pipeline, timed.
@@ -293,13 +243,6 @@ def fit(
         sample_weight: per-example weights of the training set.
         validation_split: as in ``model.fit``: this fraction of the arrays,
             taken from the end before shuffling, is used for validation.
-        jit_compile: ``"auto"`` compiles the training, evaluation and
-            prediction steps with XLA where :func:`uses_xla` says it is
-            faster (``float32`` on a CPU, a run of at least
-            :data:`XLA_MIN_IMAGES` images) and otherwise keeps the model's
-            own setting; ``True`` or
-            ``False`` sets it (it then holds for the model's later
-            ``evaluate`` and ``predict`` too).
         **fit_kwargs: passed to ``model.fit`` (``callbacks``, ``verbose``...).
 
     Returns:
@@ -321,7 +264,6 @@ def fit(
     """
     epochs = _checks.positive_int(epochs, "epochs")
     batch_size = _checks.positive_int(batch_size, "batch_size")
-    _checks.one_of(jit_compile, "jit_compile", ("auto", True, False))
     for name in ("batch_size", "shuffle", "steps_per_epoch", "x", "y"):
         if name in fit_kwargs:
             raise ValueError(f"`{name}` is set by train.fit itself; do not pass it twice.")
@@ -354,7 +296,6 @@ def fit(
                                   seed=seed, sample_weight=sample_weight)
         size = len(x)
     validation = _validation_set(validation_data, batch_size)
-    _set_jit_compile(model, jit_compile, None if size is None else size * epochs)
     start = time.perf_counter()
     history = model.fit(train_data, validation_data=validation, epochs=epochs, **fit_kwargs)
     seconds = time.perf_counter() - start

@@ -187,59 +187,34 @@ def test_benchmark_script_prints_both_throughputs_and_their_ratio():
     script = ROOT / "benchmarks" / "train_speed.py"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     result = subprocess.run(
-        [sys.executable, str(script), "--steps", "3", "--warmup", "1", "--batch-size", "16"],
+        [sys.executable, str(script), "--steps", "3", "--warmup", "1", "--batch-size", "16",
+         "--xla"],
         env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.strip().splitlines()
     assert lines[0] == "steps 3 x batch 16 = 48 images"
     assert lines[1].startswith("(a) plain Keras") and "float32" in lines[1]
-    assert lines[2].startswith("(b) cnn_course.train")
+    assert lines[2].startswith("(b) cnn_course.train") and "with XLA" in lines[2]
     ratio = float(lines[3].split(":")[1].strip().rstrip("x"))
     assert ratio > 0
 
 
-def _tiny_model():
+def _tiny_model(**compile_kwargs):
     model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3),
                               keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
     model.compile(keras.optimizers.Adam(0.05), "sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+                  metrics=["accuracy"], **compile_kwargs)
     return model
 
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow" or train._has_gpu(),
-                    reason="the XLA default is for TensorFlow on a CPU")
-def test_fit_compiles_long_float32_runs_with_xla_on_a_cpu_and_nothing_else(monkeypatch):
-    rng = np.random.default_rng(0)
-    x = rng.random((64, 8, 8, 1)).astype("float32")
-    y = (x[:, 0, 0, 0] > 0.5).astype("int64")
+                    reason="Keras' default is XLA off only for TensorFlow on a CPU")
+def test_run_names_xla_when_the_model_was_compiled_with_it():
+    x = np.random.default_rng(0).random((32, 8, 8, 1)).astype("float32")
+    y = np.arange(32) % 2
     train.setup(seed=0, precision="float32")
-    model = _tiny_model()
-    assert model.jit_compile is False  # Keras' own "auto" on a CPU-only machine
-    assert train.uses_xla(model) and not train.uses_xla(model, images=9_999)
-    # a smoke run: compiling would cost more than it saves
-    assert not train.fit(model, x, y, epochs=2, batch_size=16, verbose=0).xla
-    monkeypatch.setattr(train, "XLA_MIN_IMAGES", 128)  # 64 images x 2 epochs is long now
-    run = train.fit(model, x, y, epochs=2, batch_size=16, verbose=0)
-    assert run.xla and model.jit_compile is True and run.setting == "float32 with XLA"
-    # switching it off drops the traced XLA step, so the next fit traces a plain one
-    xla_step = model.train_function
-    run = train.fit(model, x, y, epochs=2, batch_size=16, verbose=0, jit_compile=False)
-    assert not run.xla and model.train_function is not xla_step
-    assert run.setting == "float32"
-    train.setup(seed=0, precision="mixed_bfloat16")
-    try:
-        mixed = _tiny_model()
-        assert not train.uses_xla(mixed)
-        assert not train.fit(mixed, x, y, epochs=2, batch_size=16, verbose=0).xla
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
-
-
-def test_fit_rejects_a_jit_compile_that_is_not_auto_true_or_false():
-    model = _tiny_model()
-    x, y = np.zeros((4, 8, 8, 1), "float32"), np.zeros(4, "int64")
-    with pytest.raises(ValueError, match=r"`jit_compile` must be one of 'auto', True, False\. Received: jit_compile='xla'"):
-        train.fit(model, x, y, jit_compile="xla", verbose=0)
-    with pytest.raises(TypeError, match="jit_compile=1"):
-        train.fit(model, x, y, jit_compile=1, verbose=0)
+    plain = train.fit(_tiny_model(), x, y, batch_size=16, verbose=0)
+    assert (plain.xla, plain.setting) == (False, "float32")
+    xla = train.fit(_tiny_model(jit_compile=True), x, y, batch_size=16, verbose=0)
+    assert (xla.xla, xla.setting) == (True, "float32 with XLA")
