@@ -23,8 +23,9 @@ Usage::
 
 Every line of the report names the precision it ran in, and XLA where it
 compiled the steps: ``--xla`` compiles the new recipes with
-``jit_compile=True`` (today's never), which on a CPU without bfloat16
-units trained both networks 1.6-1.7x faster (``train_speed.py``). ``--quick``
+``jit_compile=True`` (today's never), which on a 2-core AVX2 CPU without
+bfloat16 units trained both networks about twice as fast in interleaved
+runs (``train_speed.py``). ``--quick``
 trains on 512 images for a fraction of each schedule and only shows that
 the script works; its times mean nothing.
 

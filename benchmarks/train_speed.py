@@ -18,33 +18,31 @@ the timed steps. Prints samples per second for both and their ratio::
 
 Set ``CNN_COURSE_PRECISION=float32`` to see (b) without mixed precision.
 
-XLA on a CPU, measured on 2026-12-04 on a 2-core AMD EPYC with AVX2 and
-FMA but no AVX-512 and no bfloat16 units (so float32), images per second
-of ``cnn_course.train.fit`` in batches of 128 after a warm-up fit (XLA's
-compilation left out), without and with ``jit_compile=True``:
+XLA on a CPU, measured on 2026-12-04 on a 2-core AMD EPYC virtual machine
+with AVX2 and FMA but no AVX-512 and no bfloat16 units (so float32).
+Throughput there was bimodal: the same fit of Geron's CNN without XLA ran
+at about 62 or about 125 images/s from one minute to the next, and a
+single measurement of each setting, one after the other, gave ratios from
+0.75x to 3.9x. Only interleaved runs compare: two models, one compiled
+with ``jit_compile=True``, each first fitted once (compilation left out),
+then fitted alternately, three times each, on 2,560 images in batches of
+128, through ``cnn_course.train.fit``; images per second:
 
-    Geron's CNN (this script, 40 steps)            78  -> 132   1.7x
-    Chapter 4's ResNet, (32, 64, 128) x (1, 2, 2)  58  ->  94   1.6x
-    Chapter 3's experiment networks (20 steps each):
-      AlexNet's four-layer ReLU net               496  -> 707   1.4x
-      normalization arms: none / LRN / BatchNorm  559 -> 524 (0.94x),
-                                                  390 -> 390 (1.0x),
-                                                  249 -> 398 (1.6x)
-      kernel arms: one 5x5 / two 3x3              657 -> 495 (0.75x),
-                                                  648 -> 980 (1.5x)
-      head arms: GAP / FC / FC + dropout          247 -> 268 (1.1x),
-                                                  125 -> 249 (2.0x),
-                                                  125 -> 249 (2.0x)
+    Geron's CNN                      no XLA  62  62  74   XLA  62 122 125  (1.96x)
+    Chapter 4's ResNet,
+      (32, 64, 128) x (1, 2, 2)      no XLA  60  62  62   XLA 131 131 155  (2.10x)
+    Chapter 3's "one 5x5" network    no XLA 488 907 496   XLA 982 1219 982 (1.98x)
+    Geron's CNN with a GAP head      no XLA  62  83  62   XLA 125 125 138  (2.00x)
 
-So XLA is no rule on a CPU: it doubled some networks and slowed one 5x5
-convolution stack by a quarter. Its compilation also costs time: a first
-fit of 1,280 images took 8 s (the CNN) and 11 s (the ResNet) longer with
-XLA than without, which a run of a few thousand images wins back only
-where XLA is faster. That is why ``cnn_course.train`` does not turn it on
-by itself; compile with ``jit_compile=True`` where this script, on your
-model, says it pays. Other levers on that CPU, no XLA, Geron's CNN:
-batches of 256 or 64 gave 66 and 62 images/s against 78 at 128, and
-TensorFlow's inter-op threads cut to 1 (intra-op 2) gave 36.
+(ratios of the medians). Both settings kept the two cores busy (1.4 to
+1.9 seconds of CPU time per second, four more interleaved fits of the
+CNN: 81 and 62 images/s without XLA, 125 and 132 with it), so the
+difference is in the kernels, not in idle cores. XLA's compilation costs time of its own: a
+first fit of 1,280 images took 8 s (the CNN) and 11 s (the ResNet) longer
+with XLA than without. ``cnn_course.train`` leaves the choice to
+``model.compile``, where Keras turns XLA off on a CPU: whether the gain
+above holds on other CPUs, and in mixed_bfloat16, is not measured yet.
+Run this script with and without ``--xla``, interleaved, on yours.
 """
 
 import argparse

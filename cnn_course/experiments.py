@@ -665,6 +665,7 @@ def compare(
     keep_models=False,
     validation_freq=1,
     callbacks=None,
+    jit_compile="auto",
 ):
     """A controlled experiment: the same data and budget for every arm and seed.
 
@@ -693,6 +694,12 @@ def compare(
         callbacks: a function returning a list of new Keras callbacks, called
             once per run (for example ``lambda: [ErrorProbe(x, y, every=18)]``);
             each run keeps its own in its ``callbacks`` attribute.
+        jit_compile: ``model.compile``'s, for every run alike: ``True``
+            compiles the steps with XLA, ``False`` does not, ``"auto"`` lets
+            Keras choose (with TensorFlow, off on a machine without a GPU).
+            What XLA gains on a CPU depends on the machine
+            (``benchmarks/train_speed.py`` has measurements); it changes
+            the numbers slightly, as any change of arithmetic does.
 
     Returns:
         A :class:`Comparison`.
@@ -714,6 +721,7 @@ def compare(
             "`callbacks` must be a function returning a list of new callbacks, one list "
             "per run (so no two runs share a callback's state). Received: "
             f"callbacks={callbacks!r}")
+    _checks.one_of(jit_compile, "jit_compile", ("auto", True, False))
     seeds = tuple(seeds)
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"`seeds` must be distinct and not empty. Received: seeds={seeds!r}")
@@ -731,7 +739,8 @@ def compare(
             for seed in seeds:
                 train.setup(seed=seed, precision=precision)
                 model = build()
-                model.compile(optimizer=optimizers[arm](), loss=loss, metrics=["accuracy"])
+                model.compile(optimizer=optimizers[arm](), loss=loss, metrics=["accuracy"],
+                              jit_compile=jit_compile)
                 made = [] if callbacks is None else list(callbacks())
                 run = train.fit(
                     model, splits.x_train, splits.y_train,

@@ -218,3 +218,21 @@ def test_run_names_xla_when_the_model_was_compiled_with_it():
     assert (plain.xla, plain.setting) == (False, "float32")
     xla = train.fit(_tiny_model(jit_compile=True), x, y, batch_size=16, verbose=0)
     assert (xla.xla, xla.setting) == (True, "float32 with XLA")
+
+
+def test_compare_compiles_every_run_alike_and_its_budget_names_xla():
+    rng = np.random.default_rng(0)
+    x = rng.random((16, 8, 8, 1)).astype("float32")
+    y = rng.integers(0, 2, 16)
+    splits = Splits(x, y, x, y, x, y)
+
+    def tiny():
+        return keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),
+                                 keras.layers.Dense(2, activation="softmax")])
+
+    result = experiments.compare({"a": tiny, "b": tiny}, splits, seeds=(0, 1), epochs=1,
+                                 precision="float32", jit_compile=True)
+    assert all(run.xla for runs in result.runs.values() for run in runs)
+    assert result.budget.endswith("float32 with XLA")
+    with pytest.raises(ValueError, match=r"`jit_compile` must be one of 'auto', True, False"):
+        experiments.compare({"a": tiny}, splits, jit_compile="xla")
