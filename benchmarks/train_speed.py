@@ -5,7 +5,7 @@ of steps on the same images, batch size and optimizer, twice:
 
 (a) plain Keras defaults: float32, ``model.fit`` on NumPy arrays;
 (b) through ``cnn_course.train``: the precision chosen for this machine
-    (``train.choose_precision``) and a ``tf.data`` pipeline; with
+    (``train.choose_precision``) and ``data.make_dataset``'s batches; with
     ``--xla`` also XLA (``model.compile(jit_compile=True)``), which Keras
     leaves off on a CPU.
 
@@ -37,9 +37,9 @@ then fitted alternately, three times each, on 2,560 images in batches of
 (ratios of the medians). Both settings kept the two cores busy (1.4 to
 1.9 seconds of CPU time per second, four more interleaved fits of the
 CNN: 81 and 62 images/s without XLA, 125 and 132 with it), so the
-difference is in the kernels, not in idle cores. XLA's compilation costs time of its own: a
-first fit of 1,280 images took 8 s (the CNN) and 11 s (the ResNet) longer
-with XLA than without. ``cnn_course.train`` leaves the choice to
+difference is in the kernels, not in idle cores. XLA's compilation costs
+time of its own: a first fit of 1,280 images took 8 s (the CNN) and 11 s
+(the ResNet) longer with XLA than without. ``cnn_course.train`` leaves the choice to
 ``model.compile``, where Keras turns XLA off on a CPU: whether the gain
 above holds on other CPUs, and in mixed_bfloat16, is not measured yet.
 Run this script with and without ``--xla``, interleaved, on yours.
