@@ -39,9 +39,10 @@ then fitted alternately, three times each, on 2,560 images in batches of
 CNN: 81 and 62 images/s without XLA, 125 and 132 with it), so the
 difference is in the kernels, not in idle cores. XLA's compilation costs
 time of its own: a first fit of 1,280 images took 8 s (the CNN) and 11 s
-(the ResNet) longer with XLA than without. ``cnn_course.train`` leaves the choice to
-``model.compile``, where Keras turns XLA off on a CPU: whether the gain
-above holds on other CPUs, and in mixed_bfloat16, is not measured yet.
+(the ResNet) longer with XLA than without. ``cnn_course.train`` leaves
+the choice to ``model.compile``, where Keras turns XLA off on a CPU:
+whether the gain above holds on other CPUs, and in mixed_bfloat16, is
+not measured yet.
 Run this script with and without ``--xla``, interleaved, on yours.
 """
 
