@@ -23,9 +23,9 @@ Usage::
 
 Every line of the report names the precision it ran in, and XLA where it
 compiled the steps: ``--xla`` compiles the new recipes with
-``jit_compile=True`` (today's never), which on a 2-core AVX2 CPU without
-bfloat16 units trained both networks about twice as fast in interleaved
-runs (``train_speed.py``). ``--quick``
+``jit_compile=True`` (today's never). On a 2-core AVX2 CPU without
+bfloat16 units its gain depended on the network, from none to about 1.5x,
+and Geron's CNN gained nothing measurable (``train_speed.py``). ``--quick``
 trains on 512 images for a fraction of each schedule and only shows that
 the script works; its times mean nothing.
 
@@ -195,7 +195,8 @@ class TestAccuracyClock(keras.callbacks.Callback):
 
 def run(name, splits, target, stop, quick, seed=0, xla=False):
     """Train recipe ``name`` (with XLA if ``xla``); return its clock, its
-    precision (and XLA, where used) and its test accuracy with flips."""
+    setting (the precision, and XLA where used) and its test accuracy with
+    flips."""
     recipe = RECIPES[name]
     train.setup(seed=seed)
     model = recipe.build()
@@ -219,12 +220,12 @@ def run(name, splits, target, stop, quick, seed=0, xla=False):
     return clock, result.setting, flips
 
 
-def describe(name, clock, precision, flips, target):
+def describe(name, clock, setting, flips, target):
     reached = clock.time_to(target)
     seconds, epochs, accuracy = clock.points[-1]
     when = (f"{reached[0] / 60:5.1f} min ({reached[1]:.1f} epochs)" if reached
             else f"not reached in {seconds / 60:.1f} min")
-    return (f"{name:13s} {precision:24s} to {target:.2f}: {when};"
+    return (f"{name:13s} {setting:24s} to {target:.2f}: {when};"
             f" last test accuracy {accuracy:.4f} after {epochs:.1f} epochs,"
             f" {flips:.4f} with flips")
 
@@ -251,9 +252,9 @@ def main():
         for name in (today, new):
             if args.recipes and name not in args.recipes:
                 continue
-            clock, precision, flips = run(name, splits, target, not args.full, args.quick,
-                                          xla=args.xla and name == new)
-            print(describe(name, clock, precision, flips, target), flush=True)
+            clock, setting, flips = run(name, splits, target, not args.full, args.quick,
+                                        xla=args.xla and name == new)
+            print(describe(name, clock, setting, flips, target), flush=True)
             reached = clock.time_to(target)
             times[name] = reached[0] if reached else None
         if times.get(today) and times.get(new):

@@ -1,105 +1,159 @@
 """Training throughput: plain Keras (float32) against cnn_course.train.
 
-Trains the seed-003 CNN (Geron's Fashion-MNIST model) for the same number
-of steps on the same images, batch size and optimizer, twice:
+Trains one network (``--model``, Geron's Fashion-MNIST CNN by default) on
+the same images, batch size and optimizer in three arms:
 
 (a) plain Keras defaults: float32, ``model.fit`` on NumPy arrays;
 (b) through ``cnn_course.train``: the precision chosen for this machine
-    (``train.choose_precision``) and ``data.make_dataset``'s batches; with
-    ``--xla`` also XLA (``model.compile(jit_compile=True)``), which Keras
-    leaves off on a CPU.
+    (``train.choose_precision``) and ``data.make_dataset``'s batches;
+(c) (b) compiled with XLA (``model.compile(jit_compile=True)``), which
+    Keras leaves off on a machine without a GPU.
 
-Each arm first runs a few warm-up steps (tracing, memory allocation), then
-the timed steps. Prints samples per second for both and their ratio::
+Each arm first runs a few warm-up steps (tracing, XLA's compilation,
+memory allocation), untimed. Then each arm is fitted ``--rounds`` times,
+the arms taking turns, and the script prints each arm's samples per
+second (the median and every round) and the ratios of the medians::
 
-    python benchmarks/train_speed.py                # 200 timed steps of 128
+    python benchmarks/train_speed.py                # 200 steps of 128, one round
+    python benchmarks/train_speed.py --model nin-gap --steps 20 --rounds 3
     python benchmarks/train_speed.py --steps 50 --batch-size 32
-    python benchmarks/train_speed.py --xla          # (b) compiled with XLA
 
-Set ``CNN_COURSE_PRECISION=float32`` to see (b) without mixed precision.
+Set ``CNN_COURSE_PRECISION=float32`` to see (b) and (c) without mixed
+precision.
 
-XLA on a CPU, measured on 2026-12-04 on a 2-core AMD EPYC virtual machine
-with AVX2 and FMA but no AVX-512 and no bfloat16 units (so float32).
-Throughput there was bimodal: the same fit of Geron's CNN without XLA ran
-at about 62 or about 125 images/s from one minute to the next, and a
-single measurement of each setting, one after the other, gave ratios from
-0.75x to 3.9x. Only interleaved runs compare: two models, one compiled
-with ``jit_compile=True``, each first fitted once (compilation left out),
-then fitted alternately, three times each, on 2,560 images in batches of
-128, through ``cnn_course.train.fit``; images per second:
+**Take turns, and distrust single runs, on a virtual machine.** On a
+2-core AMD EPYC virtual machine with AVX2 and FMA but no AVX-512 and no
+bfloat16 units (so float32), measured on 2026-12-04, a fit of Geron's CNN
+on 2,560 images took either 20.5 s (125 images/s) or 41.0 s (62 images/s)
+with the same code, switching from one minute to the next, and the CPU
+time was about the same both ways (36 s and 38 s): in the slow mode only
+one core worked (0.92 cores busy against 1.6 to 1.9). The hardware did
+not halve: two NumPy threads multiplying matrices ran at 8 to 12.6
+products per second, never half that, over 150 s. While the CNN trains,
+three busy threads (Python's main thread and two of TensorFlow's) share
+the two cores; setting TensorFlow's inter-op threads to 1, with or
+without intra-op threads at 2, did not remove the slow mode in nine fits.
 
-    Geron's CNN                      no XLA  62  62  74   XLA  62 122 125  (1.96x)
-    Chapter 4's ResNet,
-      (32, 64, 128) x (1, 2, 2)      no XLA  60  62  62   XLA 131 131 155  (2.10x)
-    Chapter 3's "one 5x5" network    no XLA 488 907 496   XLA 982 1219 982 (1.98x)
-    Geron's CNN with a GAP head      no XLA  62  83  62   XLA 125 125 138  (2.00x)
+Measured there, three rounds of 20 steps of 128 images (2,560) per arm,
+images per second, median (rounds), float32:
 
-(ratios of the medians). Both settings kept the two cores busy (1.4 to
-1.9 seconds of CPU time per second, four more interleaved fits of the
-CNN: 81 and 62 images/s without XLA, 125 and 132 with it), so the
-difference is in the kernels, not in idle cores. XLA's compilation costs
-time of its own: a first fit of 1,280 images took 8 s (the CNN) and 11 s
-(the ResNet) longer with XLA than without. ``cnn_course.train`` leaves
-the choice to ``model.compile``, where Keras turns XLA off on a CPU:
-whether the gain above holds on other CPUs, and in mixed_bfloat16, is
-not measured yet.
-Run this script with and without ``--xla``, interleaved, on yours.
+    network        (a) plain Keras     (b) train.fit       (c) with XLA        (c)/(b)
+    cnn            109 (109 125 62)    123 (123 125 62)    125 (188 125 125)   1.02x
+    one-5x5       1059 (1059 1162 980) 1136 (936 1136 1154) 1529 (1529 1593 991) 1.35x
+    nin-gap        249 (241 249 434)   249 (242 249 249)   368 (368 249 371)   1.48x
+    lrn            486 (486 248 582)   506 (246 526 506)   497 (495 498 497)   0.98x
+    four-layer     495 (881 495 495)   774 (738 841 774)   714 (499 798 714)   0.92x
+
+So XLA's gain there depends on the network, from none to about 1.5x,
+and with medians of three runs that can each land in either mode, even
+these ratios are uncertain. An earlier measurement with two arms, (b)
+and (c), had found about 2x for the CNN (62 62 74 against 62 122 125),
+the ResNet, one-5x5 and a GAP variant of the CNN; the rows above show
+the CNN's (b) at 125 as often as at 62, so that 2x was mostly the two
+modes. ``cnn_course.train`` therefore leaves XLA to ``model.compile``,
+where Keras turns it off on a CPU. XLA's compilation also costs time: a
+first fit of 1,280 images took 8 s (the CNN) and 11 s (the ResNet)
+longer with it. At 125 images/s the CNN computes about 67 GFLOP/s (its
+forward pass is 89.5 million multiply-adds an image; forward and backward
+about three times that, two FLOPs each: 0.54 GFLOP), close to what
+NumPy's 1500x1500 matrix product reached on both cores (6.75 GFLOP a
+product, 11 to 12 a second: about 75 to 80 GFLOP/s). In float32 on this
+CPU, only less arithmetic (fewer epochs, a smaller network) can make the
+CNN's training much faster than its fast mode.
 """
 
 import argparse
 import os
+import statistics
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from cnn_course import data, models, train  # noqa: E402
+from cnn_course import data, experiments, models, train  # noqa: E402
+
+#: The networks this script can time: the CNN of the seeds and Chapter 4,
+#: Chapter 4's small ResNet, and four of Chapter 3's experiment networks.
+MODELS = {
+    "cnn": models.fashion_cnn,
+    "resnet": lambda: models.resnet_small(widths=(32, 64, 128), blocks=(1, 2, 2)),
+    "one-5x5": experiments.kernel_arms()["one 5x5"],
+    "lrn": experiments.normalization_arms()["LRN"],
+    "four-layer": lambda: experiments.four_layer_net("relu"),
+    "nin-gap": experiments.head_arms()["GAP"],
+}
 
 
-def plain_keras(x, y, batch_size, warmup, steps):
+def plain_keras(build, x, y, batch_size, warmup):
+    """Arm (a): returns a function that times one plain ``model.fit``."""
     keras.mixed_precision.set_global_policy("float32")
     keras.utils.set_random_seed(0)
-    model = models.fashion_cnn()
+    model = build()
     model.compile("nadam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x[: warmup * batch_size], y[: warmup * batch_size],
               batch_size=batch_size, epochs=1, verbose=0)
-    count = steps * batch_size
-    start = time.perf_counter()
-    model.fit(x[:count], y[:count], batch_size=batch_size, epochs=1, verbose=0)
-    return count / (time.perf_counter() - start), "float32"
+
+    def timed():
+        start = time.perf_counter()
+        model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
+        return len(x) / (time.perf_counter() - start), "float32"
+
+    return timed
 
 
-def course_train(x, y, batch_size, warmup, steps, xla=False):
+def course_train(build, x, y, batch_size, warmup, xla):
+    """Arms (b) and (c): returns a function that times one ``train.fit``."""
     train.setup(seed=0, precision="auto")
-    model = models.fashion_cnn()
+    model = build()
     model.compile("nadam", "sparse_categorical_crossentropy", metrics=["accuracy"],
                   jit_compile=xla)
     train.fit(model, x[: warmup * batch_size], y[: warmup * batch_size],
               batch_size=batch_size, verbose=0)
-    count = steps * batch_size
-    run = train.fit(model, x[:count], y[:count], batch_size=batch_size, verbose=0)
-    return run.samples_per_second, run.setting
+
+    def timed():
+        run = train.fit(model, x, y, batch_size=batch_size, verbose=0)
+        return run.samples_per_second, run.setting
+
+    return timed
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=200, help="timed steps per arm")
+    parser.add_argument("--model", choices=sorted(MODELS), default="cnn")
+    parser.add_argument("--steps", type=int, default=200, help="timed steps per fit")
     parser.add_argument("--warmup", type=int, default=10, help="untimed steps per arm")
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--xla", action="store_true", help="compile (b) with XLA")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="timed fits per arm, the arms taking turns")
     args = parser.parse_args()
-    needed = (args.steps + args.warmup) * args.batch_size
-    splits = data.load_fashion_mnist(subset=needed)
-    x, y = splits.x_train, splits.y_train
-    if len(x) < args.steps * args.batch_size:
-        parser.error(f"only {len(x)} training images: lower --steps or --batch-size")
-    a, policy_a = plain_keras(x, y, args.batch_size, args.warmup, args.steps)
-    b, policy_b = course_train(x, y, args.batch_size, args.warmup, args.steps, args.xla)
-    print(f"steps {args.steps} x batch {args.batch_size} = {args.steps * args.batch_size} images")
-    print(f"(a) plain Keras      {policy_a:>24s} {a:8.0f} samples/s")
-    print(f"(b) cnn_course.train {policy_b:>24s} {b:8.0f} samples/s")
-    print(f"ratio (b)/(a): {b / a:.2f}x")
+    if min(args.steps, args.warmup, args.batch_size, args.rounds) < 1:
+        parser.error("--steps, --warmup, --batch-size and --rounds must be at least 1")
+    count = args.steps * args.batch_size
+    splits = data.load_fashion_mnist(subset=count + args.warmup * args.batch_size)
+    if len(splits.x_train) < count:
+        parser.error(f"only {len(splits.x_train)} training images: lower --steps or --batch-size")
+    x, y = splits.x_train[:count], splits.y_train[:count]
+    build = MODELS[args.model]
+    arms = {
+        "(a) plain Keras": plain_keras(build, x, y, args.batch_size, args.warmup),
+        "(b) train.fit": course_train(build, x, y, args.batch_size, args.warmup, False),
+        "(c) train.fit, XLA": course_train(build, x, y, args.batch_size, args.warmup, True),
+    }
+    speeds = {arm: [] for arm in arms}
+    settings = {}
+    for _ in range(args.rounds):
+        for arm, timed in arms.items():
+            speed, settings[arm] = timed()
+            speeds[arm].append(speed)
+    print(f"{args.model}: {args.rounds} round(s) of {args.steps} steps x batch "
+          f"{args.batch_size} = {count} images")
+    medians = {arm: statistics.median(values) for arm, values in speeds.items()}
+    for arm, values in speeds.items():
+        each = " ".join(f"{v:.0f}" for v in values)
+        print(f"{arm:22s} {settings[arm]:>24s} {medians[arm]:8.0f} samples/s (median of {each})")
+    print(f"ratio (b)/(a): {medians['(b) train.fit'] / medians['(a) plain Keras']:.2f}x")
+    print(f"ratio (c)/(b): {medians['(c) train.fit, XLA'] / medians['(b) train.fit']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -158,8 +158,8 @@ class Run:
             ``jit_compile``, set by ``model.compile``). On the TensorFlow
             backend Keras leaves it off on a machine without a GPU unless
             ``jit_compile=True`` is asked for; whether that is faster there
-            depends on the model (``benchmarks/train_speed.py --xla``
-            measures it).
+            depends on the model (``benchmarks/train_speed.py`` measures
+            it: on one 2-core CPU, from no gain to about 1.5x).
         model: the trained model (``None`` where
             :func:`cnn_course.experiments.compare` did not keep it).
         callbacks: the callbacks :func:`cnn_course.experiments.compare` made

@@ -1,5 +1,6 @@
 """Training helpers: precision choice, fit, compare, and tf.distribute."""
 
+import functools
 import os
 import pathlib
 import subprocess
@@ -183,26 +184,33 @@ def test_fit_works_inside_a_mirrored_strategy_over_two_cpus():
     not all(os.path.exists(os.path.join(keras_dataset_dir(), f)) for f in FASHION_MNIST_FILES),
     reason="Fashion-MNIST is not in Keras' cache",
 )
-def test_benchmark_script_prints_both_throughputs_and_their_ratio():
+def test_benchmark_script_prints_each_arms_rounds_and_the_ratios():
     script = ROOT / "benchmarks" / "train_speed.py"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     result = subprocess.run(
         [sys.executable, str(script), "--steps", "3", "--warmup", "1", "--batch-size", "16",
-         "--xla"],
+         "--rounds", "2"],
         env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.strip().splitlines()
-    assert lines[0] == "steps 3 x batch 16 = 48 images"
+    assert lines[0] == "cnn: 2 round(s) of 3 steps x batch 16 = 48 images"
     assert lines[1].startswith("(a) plain Keras") and "float32" in lines[1]
-    assert lines[2].startswith("(b) cnn_course.train") and "with XLA" in lines[2]
-    ratio = float(lines[3].split(":")[1].strip().rstrip("x"))
-    assert ratio > 0
+    assert lines[2].startswith("(b) train.fit ") and "XLA" not in lines[2]
+    assert lines[3].startswith("(c) train.fit, XLA") and "float32 with XLA" in lines[3]
+    for line in lines[1:4]:  # the median of two rounds is their mean
+        median, rounds = line.split("samples/s (median of ")
+        first, second = (float(v) for v in rounds.rstrip(")").split())
+        assert float(median.split()[-1]) == pytest.approx((first + second) / 2, abs=1)
+    assert [line.split(":")[0] for line in lines[4:]] == ["ratio (b)/(a)", "ratio (c)/(b)"]
+    assert all(float(line.split(":")[1].strip().rstrip("x")) > 0 for line in lines[4:])
 
 
-def _tiny_model(**compile_kwargs):
+def _tiny_model(compiled=True, **compile_kwargs):
     model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3),
                               keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+    if not compiled:
+        return model
     model.compile(keras.optimizers.Adam(0.05), "sparse_categorical_crossentropy",
                   metrics=["accuracy"], **compile_kwargs)
     return model
@@ -225,14 +233,13 @@ def test_compare_compiles_every_run_alike_and_its_budget_names_xla():
     x = rng.random((16, 8, 8, 1)).astype("float32")
     y = rng.integers(0, 2, 16)
     splits = Splits(x, y, x, y, x, y)
-
-    def tiny():
-        return keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),
-                                 keras.layers.Dense(2, activation="softmax")])
-
+    tiny = functools.partial(_tiny_model, compiled=False)
     result = experiments.compare({"a": tiny, "b": tiny}, splits, seeds=(0, 1), epochs=1,
                                  precision="float32", jit_compile=True)
     assert all(run.xla for runs in result.runs.values() for run in runs)
     assert result.budget.endswith("float32 with XLA")
+    result = experiments.compare({"a": tiny}, splits, seeds=(0,), epochs=1,
+                                 precision="float32", jit_compile=False)
+    assert not result.runs["a"][0].xla and result.budget.endswith("float32")
     with pytest.raises(ValueError, match=r"`jit_compile` must be one of 'auto', True, False"):
         experiments.compare({"a": tiny}, splits, jit_compile="xla")
