@@ -31,29 +31,38 @@ one core worked (0.92 cores busy against 1.6 to 1.9). The hardware did
 not halve: two NumPy threads multiplying matrices ran at 8 to 12.6
 products per second, never half that, over 150 s. While the CNN trains,
 three busy threads (Python's main thread and two of TensorFlow's) share
-the two cores; setting TensorFlow's inter-op threads to 1, with or
-without intra-op threads at 2, did not remove the slow mode in nine fits.
+the two cores. Setting TensorFlow's inter-op threads to 1 did not remove
+the slow mode (one fit of nine at 62 images/s), nor did adding intra-op
+threads at 2 (two of nine); the defaults had none in nine fits then.
 
 Measured there, three rounds of 20 steps of 128 images (2,560) per arm,
 images per second, median (rounds), float32:
 
-    network        (a) plain Keras     (b) train.fit       (c) with XLA        (c)/(b)
-    cnn            109 (109 125 62)    123 (123 125 62)    125 (188 125 125)   1.02x
-    one-5x5       1059 (1059 1162 980) 1136 (936 1136 1154) 1529 (1529 1593 991) 1.35x
-    nin-gap        249 (241 249 434)   249 (242 249 249)   368 (368 249 371)   1.48x
-    lrn            486 (486 248 582)   506 (246 526 506)   497 (495 498 497)   0.98x
-    four-layer     495 (881 495 495)   774 (738 841 774)   714 (499 798 714)   0.92x
+    network     (a) plain Keras       (b) train.fit         (c) with XLA          (c)/(b)
+    cnn          109 (109 125 62)      123 (123 125 62)      125 (188 125 125)    1.02x
+    resnet        62 (111 62 62)       111 (123 111 62)      192 (192 195 179)    1.73x
+    one-5x5     1059 (1059 1162 980)  1136 (936 1136 1154)  1529 (1529 1593 991)  1.35x
+    two-3x3     1015 (1015 974 1046)   972 (915 1075 972)    993 (985 993 1772)   1.02x
+    nin-gap      249 (241 249 434)     249 (242 249 249)     368 (368 249 371)    1.48x
+    lrn          486 (486 248 582)     506 (246 526 506)     497 (495 498 497)    0.98x
+    batchnorm    249 (474 249 248)     249 (475 249 249)     497 (497 497 498)    1.99x
+    four-layer   495 (881 495 495)     774 (738 841 774)     714 (499 798 714)    0.92x
 
-So XLA's gain there depends on the network, from none to about 1.5x,
-and with medians of three runs that can each land in either mode, even
-these ratios are uncertain. An earlier measurement with two arms, (b)
-and (c), had found about 2x for the CNN (62 62 74 against 62 122 125),
-the ResNet, one-5x5 and a GAP variant of the CNN; the rows above show
-the CNN's (b) at 125 as often as at 62, so that 2x was mostly the two
-modes. ``cnn_course.train`` therefore leaves XLA to ``model.compile``,
-where Keras turns it off on a CPU. XLA's compilation also costs time: a
-first fit of 1,280 images took 8 s (the CNN) and 11 s (the ResNet)
-longer with it. At 125 images/s the CNN computes about 67 GFLOP/s (its
+So XLA's gain there depends on the network, from none to about 2x, and
+with medians of three runs that can each land in either mode, even these
+ratios are uncertain. Many rates sit on a ladder: 62, 125, 249, 497 and
+about 990 images/s are 2,560 images in 41.0, 20.5, 10.3, 5.15 and 2.6 s,
+as if a fit waited for a periodic wake-up; with a callback that
+synchronizes every step, the CNN's steps took 1.2 to 1.6 s each, off the
+ladder. The cause is not found. An earlier measurement with two arms,
+(b) and (c), had found about 2x for the CNN (62 62 74 against 62 122
+125); the rows above show the CNN's (b) at 125 as often as at 62, so
+that 2x was mostly the two modes. ``cnn_course.train`` therefore leaves
+XLA to ``model.compile``, where Keras turns it off on a CPU; a chapter
+may ask for it where it is measured to help.
+
+XLA's compilation also costs time: a first fit of 1,280 images took 8 s
+(the CNN) and 11 s (the ResNet) longer with it. At 125 images/s the CNN computes about 67 GFLOP/s (its
 forward pass is 89.5 million multiply-adds an image; forward and backward
 about three times that, two FLOPs each: 0.54 GFLOP), close to what
 NumPy's 1500x1500 matrix product reached on both cores (6.75 GFLOP a
@@ -74,12 +83,14 @@ import keras  # noqa: E402
 from cnn_course import data, experiments, models, train  # noqa: E402
 
 #: The networks this script can time: the CNN of the seeds and Chapter 4,
-#: Chapter 4's small ResNet, and four of Chapter 3's experiment networks.
+#: Chapter 4's small ResNet, and six of Chapter 3's experiment networks.
 MODELS = {
     "cnn": models.fashion_cnn,
     "resnet": lambda: models.resnet_small(widths=(32, 64, 128), blocks=(1, 2, 2)),
     "one-5x5": experiments.kernel_arms()["one 5x5"],
+    "two-3x3": experiments.kernel_arms()["two 3x3"],
     "lrn": experiments.normalization_arms()["LRN"],
+    "batchnorm": experiments.normalization_arms()["BatchNorm"],
     "four-layer": lambda: experiments.four_layer_net("relu"),
     "nin-gap": experiments.head_arms()["GAP"],
 }

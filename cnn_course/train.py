@@ -159,7 +159,7 @@ class Run:
             backend Keras leaves it off on a machine without a GPU unless
             ``jit_compile=True`` is asked for; whether that is faster there
             depends on the model (``benchmarks/train_speed.py`` measures
-            it: on one 2-core CPU, from no gain to about 1.5x).
+            it: on one 2-core CPU, from no gain to about 2x).
         model: the trained model (``None`` where
             :func:`cnn_course.experiments.compare` did not keep it).
         callbacks: the callbacks :func:`cnn_course.experiments.compare` made
