@@ -68,9 +68,10 @@ fitted in 186, 176 and 179 s without XLA (GAP, FC, FC + dropout) and 129,
 moved the GAP arm's validation accuracy from 0.777 to 0.770.
 
 XLA's compilation also costs time: a first fit of 1,280 images took 8 s
-(the CNN) and 11 s (the ResNet) longer with it. At 125 images/s the CNN computes about 67 GFLOP/s (its
-forward pass is 89.5 million multiply-adds an image; forward and backward
-about three times that, two FLOPs each: 0.54 GFLOP), close to what
+(the CNN) and 11 s (the ResNet) longer with it. At 125 images/s the CNN
+computes about 67 GFLOP/s (its forward pass is 89.5 million multiply-adds
+an image; forward and backward about three times that, two FLOPs each:
+0.54 GFLOP), close to what
 NumPy's 1500x1500 matrix product reached on both cores (6.75 GFLOP a
 product, 11 to 12 a second: about 75 to 80 GFLOP/s). In float32 on this
 CPU, only less arithmetic (fewer epochs, a smaller network) can make the
