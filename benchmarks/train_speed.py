@@ -67,6 +67,19 @@ fitted in 186, 176 and 179 s without XLA (GAP, FC, FC + dropout) and 129,
 184 and 173 s with it: 1.11x in all, compilation included; XLA also
 moved the GAP arm's validation accuracy from 0.777 to 0.770.
 
+**With bfloat16 units, XLA is slower.** On a 2-core Intel Xeon virtual
+machine with AMX and AVX512-BF16 (so (b) and (c) in mixed_bfloat16),
+measured on 2026-12-05, two rounds of 20 steps of 128 images per arm:
+
+    network     (a) plain Keras   (b) train.fit       (c) with XLA    (c)/(b)
+    resnet       239 (229 248)     314 (298 330)       224 (224 224)   0.71x
+    cnn          340 (432 249)    1080 (1000 1160)     272 (266 278)   0.25x
+
+XLA's CPU code generation does not use the bfloat16 units that oneDNN's
+kernels use, so there it undoes most of mixed precision's gain. Chapter 3
+therefore compiles with XLA only when ``train.choose_precision()`` is
+float32.
+
 XLA's compilation also costs time: a first fit of 1,280 images took 8 s
 (the CNN) and 11 s (the ResNet) longer with it. At 125 images/s the CNN
 computes about 67 GFLOP/s (its forward pass is 89.5 million multiply-adds
