@@ -65,6 +65,22 @@ Tried and not kept:
 - Augmentation costs the ResNet little now that it runs on whole batches
   in NumPy: 414 images/s with shift and flip against 437 without.
 
+ResNet trials, 2026-12-05, a 2-core Xeon with AMX, mixed_bfloat16, seed 0,
+test accuracy single view every half epoch (``--full``); neither reached
+0.94:
+
+- resnet-new over 5 epochs: 0.9282 after 13.8 min in Chapter 4's stored
+  run (332 images/s there).
+- The same schedule with SGD (Nesterov momentum 0.9, peak 0.1, weight
+  decay 5e-4) instead of AdamW, 5 epochs: 0.9272 after 9.2 min (about 500
+  images/s on that day's machine); 0.9136 at 3 epochs, 0.9246 at 4.5.
+  No better than AdamW.
+- resnet-new over 8 epochs: 0.9342 after 13.9 min (0.9341 with flips);
+  0.9099 at 4 epochs, 0.9324 at 7. The 15-minute budget holds 8 epochs
+  on this CPU, but 8 epochs of this network do not reach 0.94; today's
+  12-epoch recipe ends at 0.9395. The goal needs a network that learns
+  more per minute, not a schedule.
+
 Not yet measured: the resnet pair (today's recipe takes about 28 minutes)
 and both pairs in float32 (``CNN_COURSE_PRECISION=float32``), with and
 without ``--xla``; on the 2-core AVX2 CPU of ``train_speed.py``'s XLA
