@@ -197,10 +197,10 @@ def test_benchmark_script_prints_each_arms_rounds_and_the_ratios():
     assert lines[0] == "cnn: 2 round(s) of 3 steps x batch 16 = 48 images"
     assert lines[1].startswith("(a) plain Keras") and "float32" in lines[1]
     assert lines[2].startswith("(b) train.fit ") and "XLA" not in lines[2]
-    # (c) is (b) compiled with XLA, in whatever precision this machine chose for (b)
-    precision_b = lines[2].split()[2]
-    assert precision_b in ("float32", "mixed_bfloat16"), lines[2]
-    assert lines[3].startswith("(c) train.fit, XLA") and f"{precision_b} with XLA" in lines[3]
+    # (b) trains in the precision chosen for this machine, (c) is (b) with XLA
+    chosen = train.choose_precision()
+    assert lines[2].split()[2] == chosen, (lines[2], chosen)
+    assert lines[3].startswith("(c) train.fit, XLA") and f"{chosen} with XLA" in lines[3]
     for line in lines[1:4]:  # the median of two rounds is their mean
         median, rounds = line.split("samples/s (median of ")
         first, second = (float(v) for v in rounds.rstrip(")").split())
