@@ -100,7 +100,7 @@ import numpy as np  # noqa: E402
 from cnn_course import data, models, train  # noqa: E402
 
 #: Epochs of the new ResNet recipe (Chapter 4 trains the same).
-RESNET_NEW_EPOCHS = 5
+RESNET_NEW_EPOCHS = 14
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,6 +13,7 @@ import keras
 
 from . import _graph
 from .analysis import _output_shape  # a layer's shape from its symbolic output
+from .layers import FusedBatchNormalization
 
 #: Width of the book's text column, in pixels, in a 1280 px browser window
 #: (sphinx-book-theme): an output image wider than this is shrunk to fit,
@@ -62,6 +63,23 @@ _OTHER_COLOURS = ["#c9ada7", "#a3c4bc", "#e5989b", "#ffcdb2", "#cdb4db",
                   "#bde0fe", "#d8e2dc", "#f6bd60"]
 
 
+def kind_name(layer):
+    """The layer type a diagram shows: the class name, except that
+    :class:`~cnn_course.layers.FusedBatchNormalization`, which computes
+    exactly what Keras' layer does, faster, shows as ``BatchNormalization``.
+
+    Example:
+        >>> import keras
+        >>> from cnn_course.layers import FusedBatchNormalization
+        >>> from cnn_course.viz import kind_name
+        >>> kind_name(FusedBatchNormalization()), kind_name(keras.layers.ReLU())
+        ('BatchNormalization', 'ReLU')
+    """
+    if isinstance(layer, FusedBatchNormalization):
+        return "BatchNormalization"
+    return type(layer).__name__
+
+
 def layer_colour(kind):
     """The colour of a layer type in every diagram: :data:`LAYER_COLOURS`,
     or for another type one picked from its name (always the same one).
@@ -77,8 +95,10 @@ def layer_colour(kind):
         >>> layer_colour("MyLayer") == layer_colour("MyLayer")
         True
     """
-    if not isinstance(kind, str):
-        kind = (kind if isinstance(kind, type) else type(kind)).__name__
+    if isinstance(kind, type):
+        kind = kind.__name__
+    elif not isinstance(kind, str):
+        kind = kind_name(kind)
     if kind in LAYER_COLOURS:
         return LAYER_COLOURS[kind]
     return _OTHER_COLOURS[zlib.crc32(kind.encode()) % len(_OTHER_COLOURS)]
@@ -427,7 +447,7 @@ def block_diagram(model, prefix, ax=None, show_shapes=True):
     labels = {}
     for name in position:
         layer = by_name.get(name)
-        kind = type(layer).__name__ if layer is not None else "input"
+        kind = kind_name(layer) if layer is not None else "input"
         text = name[len(prefix):] if layer is not None and name != prefix else name
         text = f"{text}\n{kind}"
         if show_shapes and layer is not None:

@@ -147,6 +147,95 @@ def test_squeeze_excitation_needs_enough_channels():
         L.SqueezeExcitation(ratio=0)
 
 
+# ------------------------------------------------------------ batch norm
+
+
+def batch_norm_reference(x, gamma, beta, epsilon):
+    """Ioffe and Szegedy (2015), Algorithm 1: normalize each channel by the
+    mini-batch mean and (biased) variance, then scale and shift."""
+    mean = x.mean(axis=(0, 1, 2))
+    variance = x.var(axis=(0, 1, 2))
+    return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta, mean, variance
+
+
+def fused_and_keras(epsilon=1e-3, momentum=0.9, **kwargs):
+    """A FusedBatchNormalization and a Keras BatchNormalization with the same
+    random gamma, beta and moving statistics."""
+    fused = L.FusedBatchNormalization(epsilon=epsilon, momentum=momentum, **kwargs)
+    plain = keras.layers.BatchNormalization(epsilon=epsilon, momentum=momentum, **kwargs)
+    shape = (4, 5, 5, 6)
+    fused.build(shape)
+    plain.build(shape)
+    weights = [RNG.standard_normal(w.shape).astype("float32") for w in plain.weights]
+    weights[-1] = np.abs(weights[-1]) + 0.5  # the moving variance is positive
+    fused.set_weights(weights)
+    plain.set_weights(weights)
+    return fused, plain, random(*shape) * 3 + 1
+
+
+def test_fused_batch_norm_is_algorithm_1_and_updates_the_moving_averages():
+    fused, _, x = fused_and_keras(epsilon=1e-3, momentum=0.9)
+    gamma, beta, moving_mean, moving_variance = [np.array(w) for w in fused.get_weights()]
+    expected, mean, variance = batch_norm_reference(x, gamma, beta, 1e-3)
+    np.testing.assert_allclose(np.asarray(fused(x, training=True)), expected, rtol=1e-4, atol=1e-4)
+    # Keras' convention: moving = momentum * moving + (1 - momentum) * batch,
+    # with the biased batch variance.
+    np.testing.assert_allclose(np.asarray(fused.moving_mean), 0.9 * moving_mean + 0.1 * mean,
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(fused.moving_variance),
+                               0.9 * moving_variance + 0.1 * variance, rtol=1e-5)
+    # Inference uses the moving statistics, not the batch's.
+    inference = gamma * (x - fused.moving_mean) / np.sqrt(fused.moving_variance + 1e-3) + beta
+    np.testing.assert_allclose(np.asarray(fused(x, training=False)), inference, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("epsilon", [1e-3, 1e-6])  # 1e-6: below the fused kernel's minimum
+@pytest.mark.parametrize("training", [True, False])
+def test_fused_batch_norm_matches_keras_values_and_gradients(training, epsilon):
+    fused, plain, x = fused_and_keras(epsilon=epsilon)
+    np.testing.assert_allclose(np.asarray(fused(x, training=training)),
+                               np.asarray(plain(x, training=training)), rtol=1e-4, atol=1e-4)
+    for ours, theirs in zip(fused.weights, plain.weights):
+        np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=1e-5, atol=1e-6)
+    if keras.backend.backend() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    def gradients(layer):
+        inputs = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            loss = tf.reduce_sum(tf.sin(layer(inputs, training=training)))
+        return tape.gradient(loss, [inputs, layer.gamma, layer.beta])
+
+    for ours, theirs in zip(gradients(fused), gradients(plain)):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-3, atol=1e-4)
+
+
+def test_fused_batch_norm_takes_the_fused_kernel_only_where_it_can():
+    layer = L.FusedBatchNormalization()
+    on_tf = keras.backend.backend() == "tensorflow"
+    assert layer._fusable(np.zeros((2, 3, 3, 4), "float32"), None) == on_tf
+    assert not layer._fusable(np.zeros((2, 4), "float32"), None)          # not 4-D
+    assert not L.FusedBatchNormalization(axis=1)._fusable(np.zeros((2, 3, 3, 4), "float32"), None)
+    assert not L.FusedBatchNormalization(epsilon=1e-5)._fusable(np.zeros((2, 3, 3, 4), "float32"), None)
+    assert not layer._fusable(np.zeros((2, 3, 3, 4), "float16"), None)
+
+
+def test_fused_batch_norm_is_a_batch_normalization_and_round_trips(tmp_path):
+    # Code that looks for BatchNormalization layers (weight loading, the
+    # parameter analysis) finds it.
+    assert issubclass(L.FusedBatchNormalization, keras.layers.BatchNormalization)
+    fused, _, x = fused_and_keras(epsilon=2e-5, momentum=0.8, center=False)
+    inputs = keras.Input(x.shape[1:])
+    model = keras.Model(inputs, fused(inputs))
+    model.save(tmp_path / "bn.keras")
+    loaded = keras.saving.load_model(tmp_path / "bn.keras")
+    assert type(loaded.layers[-1]) is L.FusedBatchNormalization
+    assert loaded.layers[-1].get_config() == fused.get_config()
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), rtol=1e-6)
+
+
 # --------------------------------------------------------------- LeNet layers
 
 

@@ -22,6 +22,7 @@ LAYERS = {
     "LocalResponseNormalization": (lambda: L.LocalResponseNormalization(), (2, 5, 5, 12)),
     "SpatialPyramidPooling": (lambda: L.SpatialPyramidPooling((1, 2, 4)), (2, 9, 9, 4)),
     "SqueezeExcitation": (lambda: L.SqueezeExcitation(ratio=4), (2, 5, 5, 8)),
+    "FusedBatchNormalization": (lambda: L.FusedBatchNormalization(), (2, 5, 5, 8)),
     "ConnectionTableConv2D": (lambda: L.ConnectionTableConv2D(5, LENET5_C3_TABLE, activation=L.scaled_tanh), (2, 14, 14, 6)),
     "TrainableSubsampling": (lambda: L.TrainableSubsampling(activation=L.scaled_tanh), (2, 10, 10, 16)),
     "RBFOutput": (lambda: L.RBFOutput(models.lenet.lenet5_rbf_codes()), (2, 84)),

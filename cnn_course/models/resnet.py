@@ -10,7 +10,7 @@ import keras
 from keras import layers
 
 from .. import _checks
-from ..layers import SqueezeExcitation
+from ..layers import FusedBatchNormalization, SqueezeExcitation
 from ._top import global_pooling
 
 #: Table 1 of the paper, the block type and the number of blocks in stages
@@ -45,7 +45,7 @@ def _conv_bn(x, filters, kernel, stride, name, relu=True, padding="same"):
     x = layers.Conv2D(
         filters, kernel, strides=stride, padding=padding, use_bias=False, name=f"{name}_conv"
     )(x)
-    x = layers.BatchNormalization(epsilon=1e-5, name=f"{name}_bn")(x)
+    x = FusedBatchNormalization(epsilon=FusedBatchNormalization.MIN_EPSILON, name=f"{name}_bn")(x)
     return layers.ReLU(name=f"{name}_relu")(x) if relu else x
 
 
