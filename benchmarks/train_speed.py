@@ -75,6 +75,10 @@ measured on 2026-12-05, two rounds of 20 steps of 128 images per arm:
     resnet       239 (229 248)     314 (298 330)       224 (224 224)   0.71x
     cnn          340 (432 249)    1080 (1000 1160)     272 (266 278)   0.25x
 
+(Both tables' ResNet rows predate ``FusedBatchNormalization``: the
+ResNet then used Keras' own BatchNormalization, which took more than half
+of its training step; ``time_to_accuracy.py`` has the comparison.)
+
 XLA's CPU code generation does not use the bfloat16 units that oneDNN's
 kernels use, so there it undoes most of mixed precision's gain. Chapter 3
 therefore compiles with XLA only when ``train.choose_precision()`` is

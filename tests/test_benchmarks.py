@@ -44,6 +44,21 @@ def test_new_cnn_recipe_keeps_the_seeds_network(bench):
     assert bench.RECIPES["cnn-new"].build().count_params() == models.fashion_cnn().count_params()
 
 
+def test_resnet_recipes_differ_in_batchnorm_layer_only(bench):
+    from cnn_course.layers import FusedBatchNormalization
+
+    today, new = bench.RECIPES["resnet-today"].build(), bench.RECIPES["resnet-new"].build()
+    assert [layer.name for layer in today.layers] == [layer.name for layer in new.layers]
+    assert today.count_params() == new.count_params()
+    for old, fused in zip(today.layers, new.layers):
+        if isinstance(fused, keras.layers.BatchNormalization):
+            assert type(old) is keras.layers.BatchNormalization
+            assert type(fused) is FusedBatchNormalization
+            assert old.epsilon == fused.epsilon and old.momentum == fused.momentum
+        else:
+            assert type(old) is type(fused)
+
+
 def test_warmup_then_cosine_to_zero(bench):
     steps, epochs, peak = 100, 4, 3e-3
     rate = bench.warmup_cosine(peak, epochs, steps)
