@@ -181,14 +181,15 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     """``keras.layers.BatchNormalization``, about twice as fast on a CPU.
 
     Batch normalization (Ioffe and Szegedy, 2015) with the same arguments,
-    weights, moving statistics and results as Keras' layer, of which this
-    is a subclass; only the speed differs. Keras 3 computes it as a dozen
-    separate operations, in float32 even under ``mixed_bfloat16``: a cast,
-    the mean, the variance, the scale and shift, a cast back, and as many
-    again for the gradient, each a trip through memory over the whole
-    feature map. TensorFlow's ``FusedBatchNormV3`` kernel (the one Keras 2
-    used) does the forward pass in one such trip and reads bfloat16 as it
-    is. On a 2-core CPU with AMX, Chapter 4's small ResNet trained at
+    weights and moving statistics as Keras' layer, of which this is a
+    subclass, and the same results up to rounding; only the speed differs.
+    Keras 3 computes it as a dozen separate operations, in float32 even
+    under ``mixed_bfloat16``: a cast, the mean, the variance, the scale and
+    shift, a cast back, and as many again for the gradient, each a trip
+    through memory over the whole feature map. TensorFlow's
+    ``FusedBatchNormV3`` kernel (the one Keras 2 used) does each direction,
+    forward and backward, as a single kernel that reads bfloat16 directly
+    and writes no float32 copies or intermediate tensors in between. On a 2-core CPU with AMX, Chapter 4's small ResNet trained at
     about 1,060 images/s with this layer against 500 with Keras' (see
     ``benchmarks/time_to_accuracy.py``); its BatchNorm layers took more
     than half of each training step. Keras' own layer has no such option
@@ -219,8 +220,9 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
         return (
             keras.backend.backend() == "tensorflow"
             and mask is None
-            and not self.renorm
-            and not self.synchronized
+            # renorm arrived in Keras 3.14; 3.13 (Colab's) has no such attribute
+            and not getattr(self, "renorm", False)
+            and not getattr(self, "synchronized", False)
             and len(inputs.shape) == 4
             and self.axis in (-1, 3)
             and self.epsilon >= self.MIN_EPSILON
