@@ -222,6 +222,16 @@ def test_fused_batch_norm_takes_the_fused_kernel_only_where_it_can():
     assert not layer._fusable(np.zeros((2, 3, 3, 4), "float16"), None)
 
 
+def test_fused_batch_norm_runs_without_the_attributes_keras_3_13_lacks():
+    # Keras 3.13 (Colab's) has no `renorm` on BatchNormalization.
+    layer = L.FusedBatchNormalization()
+    for name in ("renorm", "synchronized"):
+        if name in vars(layer):
+            object.__delattr__(layer, name)
+    x = np.zeros((2, 3, 3, 4), "float32")
+    assert layer._fusable(x, None) == (keras.backend.backend() == "tensorflow")
+
+
 def test_fused_batch_norm_is_a_batch_normalization_and_round_trips(tmp_path):
     # Code that looks for BatchNormalization layers (weight loading, the
     # parameter analysis) finds it.
