@@ -189,8 +189,9 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     through memory over the whole feature map. TensorFlow's
     ``FusedBatchNormV3`` kernel (the one Keras 2 used) does each direction,
     forward and backward, as a single kernel that reads bfloat16 directly
-    and writes no float32 copies or intermediate tensors in between. On a 2-core CPU with AMX, Chapter 4's small ResNet trained at
-    about 1,060 images/s with this layer against 500 with Keras' (see
+    and writes no float32 copies or intermediate tensors in between. On a
+    2-core CPU with AMX, Chapter 4's small ResNet trained at about 1,060
+    images/s with this layer against 500 with Keras' (see
     ``benchmarks/time_to_accuracy.py``); its BatchNorm layers took more
     than half of each training step. Keras' own layer has no such option
     (keras-team/keras-core#225, "BatchNorm is slow").
@@ -235,25 +236,27 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
         import tensorflow as tf
 
         channels = inputs.shape[-1]
+        # The kernel takes its per-channel vectors in float32, whatever the
+        # variables' dtype (bfloat16 under a pure "bfloat16" policy).
         scale = ops.cast(self.gamma, "float32") if self.scale else ops.ones((channels,))
         offset = ops.cast(self.beta, "float32") if self.center else ops.zeros((channels,))
+        moving_mean = ops.cast(self.moving_mean, "float32")
+        moving_variance = ops.cast(self.moving_variance, "float32")
         if training and self.trainable:
             outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
                 inputs, scale, offset, epsilon=self.epsilon, is_training=True
             )
             count = ops.cast(ops.size(inputs) // channels, "float32")
             variance = variance * (count - 1.0) / count  # unbiased -> biased, as Keras
-            self.moving_mean.assign(
-                self.moving_mean * self.momentum + mean * (1.0 - self.momentum)
-            )
-            self.moving_variance.assign(
-                self.moving_variance * self.momentum + variance * (1.0 - self.momentum)
-            )
+            momentum = self.momentum
+            self.moving_mean.assign(ops.cast(
+                moving_mean * momentum + mean * (1.0 - momentum), self.moving_mean.dtype))
+            self.moving_variance.assign(ops.cast(
+                moving_variance * momentum + variance * (1.0 - momentum),
+                self.moving_variance.dtype))
         else:
             outputs, _, _ = tf.compat.v1.nn.fused_batch_norm(
-                inputs, scale, offset,
-                mean=ops.convert_to_tensor(self.moving_mean),
-                variance=ops.convert_to_tensor(self.moving_variance),
+                inputs, scale, offset, mean=moving_mean, variance=moving_variance,
                 epsilon=self.epsilon, is_training=False,
             )
         return ops.cast(outputs, self.compute_dtype)

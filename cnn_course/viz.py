@@ -66,7 +66,8 @@ _OTHER_COLOURS = ["#c9ada7", "#a3c4bc", "#e5989b", "#ffcdb2", "#cdb4db",
 def kind_name(layer):
     """The layer type a diagram shows: the class name, except that
     :class:`~cnn_course.layers.FusedBatchNormalization`, which computes
-    exactly what Keras' layer does, faster, shows as ``BatchNormalization``.
+    what Keras' layer does (up to rounding), faster, shows as
+    ``BatchNormalization``.
 
     Example:
         >>> import keras

@@ -222,6 +222,21 @@ def test_fused_batch_norm_takes_the_fused_kernel_only_where_it_can():
     assert not layer._fusable(np.zeros((2, 3, 3, 4), "float16"), None)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+@pytest.mark.parametrize("training", [True, False])
+def test_fused_batch_norm_calls_the_fused_kernel(training, dtype):
+    # The other tests would pass on Keras' own code too: check the graph.
+    tf = pytest.importorskip("tensorflow")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the fused kernel is TensorFlow's")
+    layer = L.FusedBatchNormalization(dtype=dtype)
+    step = tf.function(lambda x: layer(x, training=training))
+    graph = step.get_concrete_function(tf.TensorSpec((2, 3, 3, 4), dtype)).graph
+    ops_used = {op.type for op in graph.get_operations()}
+    assert "FusedBatchNormV3" in ops_used
+    assert "Mean" not in ops_used   # none of tf.nn.moments' separate reductions
+
+
 def test_fused_batch_norm_runs_without_the_attributes_keras_3_13_lacks():
     # Keras 3.13 (Colab's) has no `renorm` on BatchNormalization.
     layer = L.FusedBatchNormalization()
