@@ -9,7 +9,9 @@ returns its constructor arguments from ``get_config`` and is registered for
   2015).
 - :class:`SqueezeExcitation`: SENet's channel attention (Hu et al. 2018).
 - :class:`FusedBatchNormalization`: Keras' batch normalization (Ioffe and
-  Szegedy 2015), computed by TensorFlow's fused kernel where it can be.
+  Szegedy 2015), computed by TensorFlow's fused kernel where it can be;
+  :func:`with_keras_batchnorm` copies a model back to Keras' layer, to time
+  the two.
 - :class:`ConnectionTableConv2D`, :class:`TrainableSubsampling`,
   :class:`RBFOutput` and :func:`scaled_tanh`: what LeNet-5 needs to be built
   as in LeCun et al. (1998).
@@ -260,6 +262,50 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
                 epsilon=self.epsilon, is_training=False,
             )
         return ops.cast(outputs, self.compute_dtype)
+
+
+def with_keras_batchnorm(model):
+    """A copy of ``model`` with ``keras.layers.BatchNormalization`` in place
+    of every :class:`FusedBatchNormalization`: the same arguments and the
+    same weights, so the two compute the same function up to rounding and
+    only their speed differs. Other layers are copied unchanged (new
+    objects, same configuration and weights).
+
+    For timing the fused kernel against Keras' own code (Chapter 4 and
+    ``benchmarks/time_to_accuracy.py``). ``keras.models.clone_model`` does
+    the copying; it needs a Sequential or functional model.
+
+    Example:
+        >>> from cnn_course import models
+        >>> from cnn_course.layers import with_keras_batchnorm
+        >>> resnet = models.resnet_small(widths=(8, 16, 32), blocks=(1, 1, 1))
+        >>> copy = with_keras_batchnorm(resnet)
+        >>> sorted({type(layer).__name__ for layer in copy.layers
+        ...         if "BatchNorm" in type(layer).__name__})
+        ['BatchNormalization']
+        >>> copy.count_params() == resnet.count_params()
+        True
+    """
+    if not isinstance(model, keras.Model):
+        raise ValueError(
+            f"model must be a keras.Model (Sequential or functional), got "
+            f"{type(model).__name__}: {model!r}"
+        )
+
+    def copy(layer):
+        if isinstance(layer, FusedBatchNormalization):
+            return keras.layers.BatchNormalization.from_config(layer.get_config())
+        return type(layer).from_config(layer.get_config())
+
+    try:
+        clone = keras.models.clone_model(model, clone_function=copy)
+    except ValueError as error:
+        raise ValueError(
+            f"with_keras_batchnorm copies Sequential and functional models with "
+            f"keras.models.clone_model, which could not copy {model.name!r}: {error}"
+        ) from error
+    clone.set_weights(model.get_weights())
+    return clone
 
 
 @_register

@@ -81,7 +81,7 @@ def test_clock_stops_at_target_and_leaves_its_own_time_out(bench):
             time.sleep(0.2)                        # an expensive evaluation
             return super().accuracy()
 
-    clock = SlowClock(x, y, every=2, steps_per_epoch=8, target=0.95)
+    clock = SlowClock(x, y, per_epoch=4, steps_per_epoch=8, target=0.95)
     start = time.perf_counter()
     model.fit(x, y, batch_size=8, epochs=50, callbacks=[clock], verbose=0)
     wall = time.perf_counter() - start
@@ -93,3 +93,39 @@ def test_clock_stops_at_target_and_leaves_its_own_time_out(bench):
     epochs_done = [p[1] for p in clock.points]
     assert all((4 * e).is_integer() for e in epochs_done)   # every 2 of 8 steps
     assert epochs_done == sorted(set(epochs_done))  # no point measured twice
+
+
+def test_ratio_summary_is_the_geometric_mean_with_a_t_interval(bench):
+    # Equal ratios on every seed: no spread, the interval is the point.
+    assert bench.ratio_summary([6.0, 4.0, 2.0], [3.0, 2.0, 1.0]).startswith(
+        "2.00x (95% CI 2.00x to 2.00x; per seed 2.00x, 2.00x, 2.00x)")
+    # Ratios 2 and 3 over two seeds, worked by hand: the mean log ratio
+    # (ln 2 + ln 3) / 2, the standard error |ln 3 - ln 2| / 2, and Student's
+    # t with one degree of freedom, 12.7062 at 95%.
+    middle = np.sqrt(6.0)
+    half = 12.7062 * np.log(1.5) / 2
+    text = bench.ratio_summary([2.0, 30.0], [1.0, 10.0])
+    expected = (f"{middle:.2f}x (95% CI {middle / np.exp(half):.2f}x to"
+                f" {middle * np.exp(half):.2f}x; per seed 2.00x, 3.00x)")
+    assert text == expected
+
+
+def test_clock_measures_each_quarter_once_when_steps_do_not_divide(bench):
+    # 55,000 images in batches of 128 are 430 steps, not a multiple of 4: the
+    # clock measures at 1/4, 1/2, 3/4 and the end, not twice near the end.
+    class CountingClock(bench.TestAccuracyClock):
+        def accuracy(self):
+            return 0.5
+
+    clock = CountingClock(None, None, per_epoch=4, steps_per_epoch=430)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.stop_training = False                  # as model.fit sets it
+    clock.set_model(model)
+    clock.on_train_begin()
+    for epoch in range(2):
+        clock.on_epoch_begin(epoch)
+        for step in range(430):
+            clock.on_train_batch_end(step)
+        clock.on_epoch_end(epoch)
+    assert [epochs for _, epochs, _ in clock.points] == [0.25, 0.5, 0.75, 1.0,
+                                                          1.25, 1.5, 1.75, 2.0]

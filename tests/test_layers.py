@@ -353,3 +353,37 @@ def test_layers_round_trip_through_keras_files(name, tmp_path):
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), rtol=1e-6)
     original = model.layers[-1].get_config()
     assert loaded.layers[-1].get_config() == original
+
+
+def test_with_keras_batchnorm_swaps_only_the_layer_class_and_keeps_the_function():
+    from cnn_course import models
+
+    resnet = models.resnet_small(widths=(8, 16, 32), blocks=(1, 1, 1))
+    rng = np.random.default_rng(0)
+    # Moving statistics far from their initial 0 and 1, so that a copy that
+    # lost them (or swapped mean and variance) computes something else.
+    for layer in resnet.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta, mean, variance = layer.get_weights()
+            layer.set_weights([rng.uniform(0.5, 2, gamma.shape), rng.normal(size=beta.shape),
+                               rng.normal(size=mean.shape), rng.uniform(0.5, 3, variance.shape)])
+    copy = L.with_keras_batchnorm(resnet)
+    assert [layer.name for layer in copy.layers] == [layer.name for layer in resnet.layers]
+    swapped = 0
+    for theirs, ours in zip(copy.layers, resnet.layers):
+        if isinstance(ours, L.FusedBatchNormalization):
+            assert type(theirs) is keras.layers.BatchNormalization
+            swapped += 1
+        else:
+            assert type(theirs) is type(ours) and theirs is not ours
+        assert theirs.get_config() == ours.get_config()
+    assert swapped == sum(isinstance(layer, L.FusedBatchNormalization) for layer in resnet.layers) > 0
+    x = rng.uniform(size=(4, 28, 28, 1)).astype("float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(copy(x, training=False)),
+                               keras.ops.convert_to_numpy(resnet(x, training=False)),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_with_keras_batchnorm_names_what_it_needs():
+    with pytest.raises(ValueError, match="model must be a keras.Model"):
+        L.with_keras_batchnorm(L.FusedBatchNormalization())

@@ -172,3 +172,26 @@ def test_book_footer_states_both_licences():
     assert "CC BY 4.0" in footer and "MIT" in footer
     assert "Attribution 4.0 International" in (ROOT / "LICENSE-BOOK").read_text()
     assert PYPROJECT["project"]["license"] == "MIT"
+
+
+def unreleased_names():
+    """Package names (``layers.FusedBatchNormalization`` -> the last part)
+    that CHANGELOG.md's [Unreleased] section names as ``cnn_course.x.y``."""
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    section = re.search(r"^## \[Unreleased\]$(.*?)^## \[", changelog, re.M | re.S)
+    assert section, "CHANGELOG.md has no '## [Unreleased]' section before the releases"
+    return {name.rsplit(".", 1)[-1]
+            for name in re.findall(r"`cnn_course\.(\w+(?:\.\w+)+)", section.group(1))}
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_chapters_call_only_released_package_code(chapter):
+    # Colab installs the release the install cell pins, not this checkout:
+    # a chapter that uses something only [Unreleased] has fails there while
+    # every local test passes (CONTRIBUTING.md, "Making a release").
+    code = "\n".join("".join(cell["source"]) for cell in code_cells(chapter)[1:])
+    used = sorted(name for name in unreleased_names() if re.search(rf"\b{name}\b", code))
+    assert not used, (
+        f"{chapter.name} uses {used}, which CHANGELOG.md lists as unreleased; "
+        "make a release (CONTRIBUTING.md, 'Making a release') so Colab gets them"
+    )
