@@ -207,6 +207,16 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     variance (TensorFlow's kernel returns the unbiased one; the layer
     converts it).
 
+    "Up to rounding" is float32 rounding over large reductions: on a batch
+    of 128 feature maps of 28x28, both layers' outputs differed from a
+    float64 computation by a few parts in 100,000 (the fused kernel's by
+    about twice as much as Keras'). A deep network amplifies such
+    differences: at initialization, the per-layer gradient norms of
+    Chapter 2's networks differed between the two layers by up to 2% (20
+    layers, plain), 3% (56 layers, residual) and 11% (56 layers, plain, whose
+    gradients explode). Runs with one layer and the other are therefore
+    not bit-for-bit alike, as runs on different CPUs are not.
+
     Example:
         >>> import numpy as np
         >>> from cnn_course.layers import FusedBatchNormalization
