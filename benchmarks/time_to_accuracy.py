@@ -138,6 +138,21 @@ Today's recipe ended at 0.9395 single view after its 12 epochs (27.6
 min, Chapter 4's run before 2026-12-05; 0.9412 with flips), so it never
 reaches the target and the pair prints no ratio.
 
+The cnn pair again, 2026-12-05, the AMX machine, mixed_bfloat16, test
+accuracy every quarter epoch, ``--seeds 0 1`` (the third seed was cut for
+time; the machine was in a slow phase, epochs taking 0.75-1.1 min against
+0.6 earlier the same day):
+
+    seed 0   cnn-today 4.3 min (5.8 epochs)   cnn-new 3.2 min (3.2 epochs)   1.37x
+    seed 1   cnn-today 5.8 min (5.2 epochs)   cnn-new 4.0 min (3.8 epochs)   1.45x
+
+So the new recipe reaches 0.91 in about 0.7 of today's time, not half:
+Geron's CNN, unchanged, needs about 3 to 4 epochs to pass 0.91 with every
+schedule tried above, and today's constant rate passes it after 5 to 6.
+Wall times on this shared machine vary by up to a third between epochs
+(Chapter 4's ResNet epochs took 55 s or 77-83 s in one run), so single
+runs of a pair can give quite different ratios (1.17x on 2026-11-22).
+
 Not yet measured: both pairs in float32 (``CNN_COURSE_PRECISION=float32``),
 with and without ``--xla``; on the 2-core AVX2 CPU of ``train_speed.py``'s
 XLA table the cnn pair needs about 80 minutes.
