@@ -100,8 +100,8 @@ ResNet trials, 2026-12-05, a 2-core Xeon with AMX, mixed_bfloat16, seed 0,
 test accuracy single view every half epoch (``--full``); neither reached
 0.94:
 
-- resnet-new over 5 epochs: 0.9282 after 13.8 min in Chapter 4's stored
-  run (332 images/s there).
+- resnet-new over 5 epochs: 0.9282 after 13.8 min in an earlier stored
+  run of Chapter 4 (332 images/s there).
 - The same schedule with SGD (Nesterov momentum 0.9, peak 0.1, weight
   decay 5e-4) instead of AdamW, 5 epochs: 0.9272 after 9.2 min (about 500
   images/s on that day's machine); 0.9136 at 3 epochs, 0.9246 at 4.5.
@@ -150,7 +150,7 @@ So the new recipe reaches 0.91 in about 0.7 of today's time, not half:
 Geron's CNN, unchanged, needs about 3 to 4 epochs to pass 0.91 with every
 schedule tried above, and today's constant rate passes it after 5 to 6.
 Wall times on this shared machine vary by up to a third between epochs
-(Chapter 4's ResNet epochs took 55 s or 77-83 s in one run), so single
+(Chapter 4's stored ResNet epochs took from 55 to 83 s in one run), so single
 runs of a pair can give quite different ratios (1.17x on 2026-11-22).
 
 Not yet measured: both pairs in float32 (``CNN_COURSE_PRECISION=float32``),
