@@ -299,7 +299,8 @@ def _conv_bn(x, filters, stride, name):
     x = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False,
                       kernel_initializer="he_normal", name=f"{name}_conv")(x)
     # Keras' BatchNormalization computed by TensorFlow's fused kernel: the
-    # same results, and these narrow networks spend most of a step in it.
+    # same results up to float32 rounding (see the layer's docstring), and
+    # these narrow networks spend most of a step in it.
     return FusedBatchNormalization(momentum=0.9, name=f"{name}_bn")(x)
 
 
