@@ -452,21 +452,36 @@ class ArrayDataset(keras.utils.PyDataset):
     def __len__(self):
         return -(-len(self.arrays[0]) // self.batch_size)
 
-    def _order(self):
+    def _order(self, epoch):
         size = len(self.arrays[0])
         if not self.shuffle:
             return np.arange(size)
-        return np.random.default_rng([self.seed, self.epoch]).permutation(size)
+        return np.random.default_rng([self.seed, epoch]).permutation(size)
 
-    def __getitem__(self, index):
+    def batch(self, epoch, index):
+        """Batch ``index`` of epoch ``epoch``: what ``self[index]`` returns
+        while ``self.epoch == epoch``.
+
+        Example:
+            >>> import numpy as np
+            >>> from cnn_course.data import make_dataset
+            >>> ds = make_dataset(np.arange(6), np.arange(6), batch_size=4, seed=0)
+            >>> [len(ds.batch(0, i)[0]) for i in range(len(ds))]
+            [4, 2]
+            >>> np.array_equal(ds.batch(1, 0)[0], (ds.on_epoch_end(), ds[0])[1][0])
+            True
+        """
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} of {len(self)}")
-        rows = self._order()[index * self.batch_size : (index + 1) * self.batch_size]
+        rows = self._order(epoch)[index * self.batch_size : (index + 1) * self.batch_size]
         batch = [array[rows] for array in self.arrays]
         if self.augment:
-            rng = np.random.default_rng([self.seed, self.epoch, index])
+            rng = np.random.default_rng([self.seed, epoch, index])
             batch[0] = _augment(batch[0], self.augment, rng)
         return tuple(batch)
+
+    def __getitem__(self, index):
+        return self.batch(self.epoch, index)
 
     def on_epoch_end(self):
         self.epoch += 1

@@ -25,6 +25,7 @@ several architectures live in :mod:`cnn_course.experiments`.
 import dataclasses
 import logging
 import os
+import random
 import time
 
 import keras
@@ -181,6 +182,52 @@ class Run:
         return f"{self.precision} with XLA" if self.xla else self.precision
 
 
+class _Endless(keras.utils.PyDataset):
+    """The epochs of an :class:`~cnn_course.data.ArrayDataset`, one after
+    another, as one endless stream of batches (``model.fit`` then needs
+    ``steps_per_epoch``).
+
+    Why not give ``model.fit`` the dataset itself: for a finite dataset
+    Keras makes a new ``tf.data`` iterator every epoch and deletes the old
+    one, and on TensorFlow the deletion can block, all threads idle, until a
+    background thread of ``tf.data`` wakes up. Measured on 2026-12-05 (TF
+    2.21, Keras 3.15, 2 cores): 40 s lost after the first 40-s epoch of
+    Geron's CNN, and 20 to 30 s after some of Chapter 4's ResNet epochs.
+    With an endless dataset and ``steps_per_epoch``, Keras keeps one
+    iterator for the whole fit.
+
+    The batches are the same, in the same order: as Keras does with a
+    finite dataset (``model.fit(shuffle=True)``), each of the ``epochs``
+    visits the dataset's batches in an order drawn with Python's
+    ``random.shuffle``, drawn here for all epochs at the start, which leaves
+    Python's random state where Keras would; with ``shuffle=False``, and
+    for anything fetched past the last epoch, in index order. Epoch ``k``
+    of the fit reads epoch ``k + 1`` of the dataset, as in ``model.fit``
+    (Keras 3.13 to 3.15 call a dataset's ``on_epoch_end`` once before the
+    first epoch), so :func:`fit` trains on the batches it always did.
+    """
+
+    def __init__(self, dataset, epochs=0, shuffle=False):
+        super().__init__()
+        self.dataset = dataset
+        self.visits = []
+        for _ in range(epochs):
+            visit = list(range(len(dataset)))
+            if shuffle:
+                random.shuffle(visit)
+            self.visits.append(visit)
+
+    @property
+    def num_batches(self):
+        return None  # endless
+
+    def __getitem__(self, step):
+        epoch, position = divmod(step, len(self.dataset))
+        if epoch < len(self.visits):
+            position = self.visits[epoch][position]
+        return self.dataset.batch(epoch + 1, position)
+
+
 def _is_array(value):
     return isinstance(value, (np.ndarray, list)) or hasattr(value, "__array__")
 
@@ -204,8 +251,8 @@ def _validation_set(validation_data, batch_size):
             raise ValueError(
                 "`validation_data` is empty: pass None to train without validation."
             )
-        return make_dataset(x, y, batch_size, shuffle=False,
-                            sample_weight=weight[0] if weight else None)
+        return _Endless(make_dataset(x, y, batch_size, shuffle=False,
+                                     sample_weight=weight[0] if weight else None))
     return validation_data  # a tf.data.Dataset, a PyDataset...: model.fit takes it
 
 
@@ -292,10 +339,14 @@ def fit(
             validation_data = (x[keep:], y[keep:]) + (() if weights is None else (weights[keep:],))
             x, y = x[:keep], y[:keep]
             sample_weight = None if weights is None else weights[:keep]
-        train_data = make_dataset(x, y, batch_size, shuffle=True, augment=augment,
-                                  seed=seed, sample_weight=sample_weight)
-        size = len(x)
+        batches = make_dataset(x, y, batch_size, shuffle=True, augment=augment,
+                               seed=seed, sample_weight=sample_weight)
+        epochs_to_run = epochs - fit_kwargs.get("initial_epoch", 0)
+        train_data, size = _Endless(batches, epochs_to_run, shuffle=True), len(x)
+        fit_kwargs.update(steps_per_epoch=len(batches), shuffle=False)  # shuffled above
     validation = _validation_set(validation_data, batch_size)
+    if isinstance(validation, _Endless):
+        fit_kwargs.setdefault("validation_steps", len(validation.dataset))
     start = time.perf_counter()
     history = model.fit(train_data, validation_data=validation, epochs=epochs, **fit_kwargs)
     seconds = time.perf_counter() - start

@@ -1,6 +1,7 @@
 """The time-to-accuracy benchmark measures what it says it measures."""
 
 import importlib.util
+import inspect
 import pathlib
 import time
 
@@ -129,3 +130,57 @@ def test_clock_measures_each_quarter_once_when_steps_do_not_divide(bench):
         clock.on_epoch_end(epoch)
     assert [epochs for _, epochs, _ in clock.points] == [0.25, 0.5, 0.75, 1.0,
                                                           1.25, 1.5, 1.75, 2.0]
+
+
+CHAPTER_4 = PATH.parents[1] / "book" / "04-fashion-mnist.ipynb"
+
+
+def chapter_4_code():
+    import json
+
+    cells = json.loads(CHAPTER_4.read_text())["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+def test_new_recipes_are_what_chapter_4_trains(bench):
+    # The benchmark times Chapter 4's recipes; the chapter writes them out for
+    # students, so the two copies are compared here rather than trusted.
+    import ast
+
+    tree = ast.parse(chapter_4_code())
+    [definition] = [node for node in tree.body
+                    if isinstance(node, ast.FunctionDef) and node.name == "warmup_cosine"]
+    namespace = {"keras": keras}
+    exec(compile(ast.Module([definition], []), str(CHAPTER_4), "exec"), namespace)
+    for epochs in (4, 14):
+        steps = [0, 100, 214, 215, 216, 1000, epochs * 430 // 2, epochs * 430 - 1]
+        chapter = namespace["warmup_cosine"](3e-3, epochs, 430)
+        ours = bench.warmup_cosine(3e-3, epochs, 430)
+        np.testing.assert_allclose([float(keras.ops.convert_to_numpy(chapter(t))) for t in steps],
+                                   [float(keras.ops.convert_to_numpy(ours(t))) for t in steps],
+                                   rtol=1e-6, atol=1e-12)
+
+    def full_budget(name):   # NAME = budget(full=N, quick=...)
+        [value] = [node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                   and [t.id for t in node.targets if isinstance(t, ast.Name)] == [name]]
+        return ast.literal_eval(next(k.value for k in value.keywords if k.arg == "full"))
+
+    def keyword(name):       # every literal value given to a keyword argument
+        return {ast.literal_eval(k.value) for node in ast.walk(tree)
+                if isinstance(node, ast.Call) for k in node.keywords
+                if k.arg == name and isinstance(k.value, (ast.Constant, ast.Tuple))}
+
+    peaks = {ast.literal_eval(node.args[0]) for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "warmup_cosine"}
+    cnn, resnet = bench.RECIPES["cnn-new"], bench.RECIPES["resnet-new"]
+    assert full_budget("EPOCHS") == cnn.epochs
+    assert full_budget("RESNET_EPOCHS") == resnet.epochs == bench.RESNET_NEW_EPOCHS
+    assert peaks == {float(r.optimizer(430, r.epochs)._learning_rate.warmup_target)
+                     for r in (cnn, resnet)}
+    assert keyword("label_smoothing") == {cnn.label_smoothing, resnet.label_smoothing}
+    assert keyword("weight_decay") == {resnet.optimizer(430, 14).weight_decay}
+    assert keyword("augment") == {resnet.augment}
+    code = chapter_4_code()
+    assert "BATCH = 128" in code and cnn.batch_size == resnet.batch_size == 128
+    network = "models.resnet_small(widths=(32, 64, 128), blocks=(1, 2, 2))"
+    assert network in code and network in inspect.getsource(bench._resnet)

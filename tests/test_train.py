@@ -98,6 +98,61 @@ def test_fit_trains_and_reports_throughput():
     assert run.precision == "float32"
 
 
+def _dense_model():
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(2)])
+    model.compile(keras.optimizers.SGD(0.1),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def test_fit_trains_on_the_batches_model_fit_would_see():
+    # train.fit streams all epochs through one iterator, where model.fit on the
+    # finite dataset makes one per epoch. The training must not change: the
+    # same batches in the same order (Keras shuffles a finite dataset's batch
+    # order with Python's random.shuffle), so bit for bit the same weights.
+    from cnn_course.data import make_dataset
+
+    x = np.random.default_rng(0).random((40, 4, 4, 1)).astype("float32")
+    y = np.arange(40) % 2
+
+    def weights_after(fit):
+        train.setup(seed=1, precision="float32")
+        model = _dense_model()
+        fit(model)
+        return model.get_weights()
+
+    ours = weights_after(lambda m: train.fit(m, x, y, validation_data=(x, y), epochs=3,
+                                             batch_size=8, augment=("shift", "flip"), seed=5,
+                                             verbose=0))
+    finite = weights_after(lambda m: m.fit(make_dataset(x, y, 8, augment=("shift", "flip"),
+                                                        seed=5), epochs=3,
+                                           validation_data=make_dataset(x, y, 8, shuffle=False),
+                                           verbose=0))
+    for a, b in zip(ours, finite):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_keeps_one_iterator_for_all_epochs(monkeypatch):
+    # An endless dataset with steps_per_epoch: Keras then never deletes a
+    # tf.data iterator between epochs (a deletion blocked up to 40 s).
+    seen = {}
+    model = _dense_model()
+    fit = model.fit
+
+    def spy(x, **kwargs):
+        seen.update(kwargs, x=x)
+        return fit(x, **kwargs)
+
+    monkeypatch.setattr(model, "fit", spy)
+    x = np.zeros((20, 4, 4, 1), "float32")
+    train.fit(model, x, np.zeros(20), validation_data=(x[:6], np.zeros(6)), epochs=2,
+              batch_size=8, verbose=0)
+    assert seen["x"].num_batches is None and seen["steps_per_epoch"] == 3
+    assert seen["validation_data"].num_batches is None and seen["validation_steps"] == 1
+    assert seen["shuffle"] is False   # the stream is shuffled already
+
+
 def test_predict_with_flips_averages_an_image_and_its_mirror():
     # A "model" that reports how bright the left half of the image is: the
     # mirror image answers with the right half, so the average is the mean of
