@@ -140,8 +140,8 @@ reaches the target and the pair prints no ratio.
 
 The cnn pair again, 2026-12-05, the AMX machine, mixed_bfloat16, test
 accuracy every quarter epoch, ``--seeds 0 1`` (the third seed was cut for
-time; the machine was in a slow phase, epochs taking 0.75-1.1 min against
-0.6 earlier the same day):
+time; epochs took 0.75-1.1 min against 0.6 earlier the same day, see
+"Where the slow epochs came from" below):
 
     seed 0   cnn-today 4.3 min (5.8 epochs)   cnn-new 3.2 min (3.2 epochs)   1.37x
     seed 1   cnn-today 5.8 min (5.2 epochs)   cnn-new 4.0 min (3.8 epochs)   1.45x
@@ -149,9 +149,31 @@ time; the machine was in a slow phase, epochs taking 0.75-1.1 min against
 So the new recipe reaches 0.91 in about 0.7 of today's time, not half:
 Geron's CNN, unchanged, needs about 3 to 4 epochs to pass 0.91 with every
 schedule tried above, and today's constant rate passes it after 5 to 6.
-Wall times on this shared machine vary by up to a third between epochs
-(Chapter 4's stored ResNet epochs took from 55 to 83 s in one run), so single
-runs of a pair can give quite different ratios (1.17x on 2026-11-22).
+Single runs of a pair gave quite different ratios (1.17x on 2026-11-22).
+
+**Where the "slow epochs" came from** (found 2026-12-05, after every
+measurement above): not the machine. Chapter 4's ResNet epochs took
+either about 55-63 s or 80-90 s; during the slow ones the CPU sat idle,
+with no steal time (``vmstat``), for 20-30 s, and ``py-spy dump --native``
+showed the training loop blocked in the destructor of the previous
+epoch's ``tf.data`` iterator, waiting for a ``tf.data`` background thread.
+Keras makes a new iterator for every epoch of a finite dataset. With
+Geron's CNN on random data (40-s epochs, validation each epoch), one
+epoch boundary lost 40.6 s. ``cnn_course.train.fit`` now streams all
+epochs through one training iterator (an endless dataset with
+``steps_per_epoch``, the same batches bit for bit); the same run then lost
+0.9-1.3 s per epoch boundary, the validation. Chapter 4's run with the fix:
+the CNN's epochs took 43-50 s (before: 41-77 s), but 5 of the ResNet's 14
+epochs still took 81-82 s against 56-69 s for the others (before: 7 of 14),
+16.0 min in all. So there is a second wait; the likeliest, not yet
+checked, is validation's iterator, which Keras makes anew at every
+evaluation. Every time above that spans several epochs includes such
+stalls, in both recipes of a pair, so the ratios above are uncertain by
+more than their seeds show. A fit still ends by
+deleting its iterator, so short fits (the timing cells, ``train_speed.py``)
+can still pay one such wait each: the "ladder" of rates in
+``train_speed.py``'s docstring (fits of 41.0, 20.5, 10.3 and 5.15 s) may
+be the same wait (not checked).
 
 The cnn pair in float32 (``CNN_COURSE_PRECISION=float32``), the same AMX
 machine, seed 0: cnn-today 10.5 min (5.5 epochs), cnn-new 6.1 min (3.2

@@ -184,8 +184,8 @@ class Run:
 
 class _Endless(keras.utils.PyDataset):
     """The epochs of an :class:`~cnn_course.data.ArrayDataset`, one after
-    another, as one endless stream of batches (``model.fit`` then needs
-    ``steps_per_epoch``).
+    another, as one endless stream of training batches (``model.fit`` then
+    needs ``steps_per_epoch``).
 
     Why not give ``model.fit`` the dataset itself: for a finite dataset
     Keras makes a new ``tf.data`` iterator every epoch and deletes the old
@@ -194,17 +194,22 @@ class _Endless(keras.utils.PyDataset):
     2.21, Keras 3.15, 2 cores): 40 s lost after the first 40-s epoch of
     Geron's CNN, and 20 to 30 s after some of Chapter 4's ResNet epochs.
     With an endless dataset and ``steps_per_epoch``, Keras keeps one
-    iterator for the whole fit.
+    training iterator for the whole fit. (Validation stays finite: Keras
+    makes a new iterator for every evaluation anyway. Some of Chapter 4's
+    ResNet epochs still wait, likely for that one; not yet checked.)
 
-    The batches are the same, in the same order: as Keras does with a
-    finite dataset (``model.fit(shuffle=True)``), each of the ``epochs``
-    visits the dataset's batches in an order drawn with Python's
-    ``random.shuffle``, drawn here for all epochs at the start, which leaves
-    Python's random state where Keras would; with ``shuffle=False``, and
-    for anything fetched past the last epoch, in index order. Epoch ``k``
-    of the fit reads epoch ``k + 1`` of the dataset, as in ``model.fit``
-    (Keras 3.13 to 3.15 call a dataset's ``on_epoch_end`` once before the
-    first epoch), so :func:`fit` trains on the batches it always did.
+    On TensorFlow without a ``tf.distribute`` strategy, the batches and
+    their order are those of ``model.fit`` on the finite dataset: Keras
+    visits a finite dataset's batches in an order drawn with Python's
+    ``random.shuffle`` at the start of each epoch, and calls its
+    ``on_epoch_end`` once before the first epoch, so that epoch ``k`` reads
+    epoch ``k + 1`` of an ArrayDataset. Here the orders of all ``epochs``
+    are drawn at the start, the same draws in the same sequence, provided
+    nothing else draws from Python's ``random`` during the fit and it runs
+    all its epochs. (On JAX and torch, and under a strategy, Keras first
+    pulls one batch to build the model, which costs the finite dataset one
+    more draw: the orders there differ from ``model.fit``'s, equally
+    random.) Anything fetched past the last epoch comes in index order.
     """
 
     def __init__(self, dataset, epochs=0, shuffle=False):
@@ -251,8 +256,8 @@ def _validation_set(validation_data, batch_size):
             raise ValueError(
                 "`validation_data` is empty: pass None to train without validation."
             )
-        return _Endless(make_dataset(x, y, batch_size, shuffle=False,
-                                     sample_weight=weight[0] if weight else None))
+        return make_dataset(x, y, batch_size, shuffle=False,
+                            sample_weight=weight[0] if weight else None)
     return validation_data  # a tf.data.Dataset, a PyDataset...: model.fit takes it
 
 
@@ -341,12 +346,14 @@ def fit(
             sample_weight = None if weights is None else weights[:keep]
         batches = make_dataset(x, y, batch_size, shuffle=True, augment=augment,
                                seed=seed, sample_weight=sample_weight)
-        epochs_to_run = epochs - fit_kwargs.get("initial_epoch", 0)
-        train_data, size = _Endless(batches, epochs_to_run, shuffle=True), len(x)
-        fit_kwargs.update(steps_per_epoch=len(batches), shuffle=False)  # shuffled above
+        size = len(x)
+        if getattr(model, "steps_per_execution", 1) == 1:
+            epochs_to_run = epochs - fit_kwargs.get("initial_epoch", 0)
+            train_data = _Endless(batches, epochs_to_run, shuffle=True)
+            fit_kwargs.update(steps_per_epoch=len(batches), shuffle=False)  # shuffled above
+        else:  # several steps per call would carry batches across epochs
+            train_data = batches
     validation = _validation_set(validation_data, batch_size)
-    if isinstance(validation, _Endless):
-        fit_kwargs.setdefault("validation_steps", len(validation.dataset))
     start = time.perf_counter()
     history = model.fit(train_data, validation_data=validation, epochs=epochs, **fit_kwargs)
     seconds = time.perf_counter() - start

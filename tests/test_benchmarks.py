@@ -160,27 +160,48 @@ def test_new_recipes_are_what_chapter_4_trains(bench):
                                    [float(keras.ops.convert_to_numpy(ours(t))) for t in steps],
                                    rtol=1e-6, atol=1e-12)
 
+    def assigned(name):      # the value of the (first) ``name = ...`` in the chapter
+        return next(node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                    and [getattr(t, "id", None) for t in node.targets] == [name])
+
     def full_budget(name):   # NAME = budget(full=N, quick=...)
-        [value] = [node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
-                   and [t.id for t in node.targets if isinstance(t, ast.Name)] == [name]]
-        return ast.literal_eval(next(k.value for k in value.keywords if k.arg == "full"))
+        return ast.literal_eval(next(k.value for k in assigned(name).keywords if k.arg == "full"))
 
-    def keyword(name):       # every literal value given to a keyword argument
-        return {ast.literal_eval(k.value) for node in ast.walk(tree)
-                if isinstance(node, ast.Call) for k in node.keywords
-                if k.arg == name and isinstance(k.value, (ast.Constant, ast.Tuple))}
+    def keywords(call):      # literal keyword arguments anywhere inside a call
+        found = {}
+        for node in ast.walk(call):
+            for k in getattr(node, "keywords", []):
+                try:
+                    found[k.arg] = ast.literal_eval(k.value)
+                except ValueError:   # not a literal: validation_data=(...), epochs=EPOCHS
+                    pass
+        return found
 
-    peaks = {ast.literal_eval(node.args[0]) for node in ast.walk(tree)
-             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "warmup_cosine"}
-    cnn, resnet = bench.RECIPES["cnn-new"], bench.RECIPES["resnet-new"]
-    assert full_budget("EPOCHS") == cnn.epochs
-    assert full_budget("RESNET_EPOCHS") == resnet.epochs == bench.RESNET_NEW_EPOCHS
-    assert peaks == {float(r.optimizer(430, r.epochs)._learning_rate.warmup_target)
-                     for r in (cnn, resnet)}
-    assert keyword("label_smoothing") == {cnn.label_smoothing, resnet.label_smoothing}
-    assert keyword("weight_decay") == {resnet.optimizer(430, 14).weight_decay}
-    assert keyword("augment") == {resnet.augment}
-    code = chapter_4_code()
-    assert "BATCH = 128" in code and cnn.batch_size == resnet.batch_size == 128
+    def call_on(model, method):   # model.compile(...), or train.fit(model, ...)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                target = node.func.value if method == "compile" else (node.args or [None])[0]
+                if node.func.attr == method and getattr(target, "id", None) == model:
+                    return node
+        raise AssertionError(f"Chapter 4 has no {method} call for {model}")
+
+    for model, recipe, epochs, schedule in (
+            ("cnn", bench.RECIPES["cnn-new"], "EPOCHS", "schedule"),
+            ("resnet", bench.RECIPES["resnet-new"], "RESNET_EPOCHS", "resnet_schedule")):
+        optimizer = recipe.optimizer(430, recipe.epochs)
+        compiled, fitted = keywords(call_on(model, "compile")), keywords(call_on(model, "fit"))
+        assert full_budget(epochs) == recipe.epochs, model
+        given = next(k.value for k in call_on(model, "compile").keywords if k.arg == "optimizer")
+        assert given.func.attr == type(optimizer).__name__, model
+        assert ast.literal_eval(assigned(schedule).args[0]) == pytest.approx(
+            float(optimizer._learning_rate.warmup_target)), model
+        assert compiled.get("label_smoothing", 0.0) == recipe.label_smoothing, model
+        assert compiled.get("weight_decay") == (
+            optimizer.weight_decay if isinstance(optimizer, keras.optimizers.AdamW) else None), model
+        assert tuple(fitted.get("augment", ())) == recipe.augment, model
+    assert ast.unparse(assigned("BATCH")) == "128" == str(bench.RECIPES["cnn-new"].batch_size)
+    assert bench.RECIPES["resnet-new"].batch_size == 128
+    assert ast.unparse(assigned("cnn")) == "models.fashion_cnn()"
     network = "models.resnet_small(widths=(32, 64, 128), blocks=(1, 2, 2))"
-    assert network in code and network in inspect.getsource(bench._resnet)
+    assert ast.unparse(assigned("resnet")) == network
+    assert network in inspect.getsource(bench._resnet)
