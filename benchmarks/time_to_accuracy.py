@@ -165,9 +165,12 @@ epochs through one training iterator (an endless dataset with
 0.9-1.3 s per epoch boundary, the validation. Chapter 4's run with the fix:
 the CNN's epochs took 43-50 s (before: 41-77 s), but 5 of the ResNet's 14
 epochs still took 81-82 s against 56-69 s for the others (before: 7 of 14),
-16.0 min in all. So there is a second wait; the likeliest, not yet
-checked, is validation's iterator, which Keras makes anew at every
-evaluation. Every time above that spans several epochs includes such
+16.0 min in all. Those are not a wait: right after, a 5-epoch run of the
+same ResNet through ``train.fit`` took 76-87 s of training steps per epoch,
+with the CPU about 89% busy (``vmstat``: no idle gaps, no steal time), no
+idle moment for the stack sampler to catch, and 2 s of validation. So on
+this virtual machine the same steps sometimes simply compute slower, for
+minutes at a time; I have not found why. Every time above that spans several epochs includes such
 stalls, in both recipes of a pair, so the ratios above are uncertain by
 more than their seeds show. A fit still ends by
 deleting its iterator, so short fits (the timing cells, ``train_speed.py``)
