@@ -468,7 +468,9 @@ class ArrayDataset(keras.utils.PyDataset):
             >>> ds = make_dataset(np.arange(6), np.arange(6), batch_size=4, seed=0)
             >>> [len(ds.batch(0, i)[0]) for i in range(len(ds))]
             [4, 2]
-            >>> np.array_equal(ds.batch(1, 0)[0], (ds.on_epoch_end(), ds[0])[1][0])
+            >>> second_epoch = ds.batch(1, 0)[0]
+            >>> ds.on_epoch_end()                 # what model.fit calls after an epoch
+            >>> np.array_equal(ds[0][0], second_epoch)
             True
         """
         if not 0 <= index < len(self):

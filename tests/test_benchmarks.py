@@ -136,10 +136,9 @@ CHAPTER_4 = PATH.parents[1] / "book" / "04-fashion-mnist.ipynb"
 
 
 def chapter_4_code():
-    import json
+    from test_book import code_cells
 
-    cells = json.loads(CHAPTER_4.read_text())["cells"]
-    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    return "\n".join("".join(c["source"]) for c in code_cells(CHAPTER_4))
 
 
 def test_new_recipes_are_what_chapter_4_trains(bench):
