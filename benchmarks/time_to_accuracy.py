@@ -172,11 +172,35 @@ idle moment for the stack sampler to catch, and 2 s of validation. So on
 this virtual machine the same steps sometimes simply compute slower, for
 minutes at a time; I have not found why. Every time above that spans several epochs includes such
 stalls, in both recipes of a pair, so the ratios above are uncertain by
-more than their seeds show. A fit still ends by
-deleting its iterator, so short fits (the timing cells, ``train_speed.py``)
-can still pay one such wait each: the "ladder" of rates in
-``train_speed.py``'s docstring (fits of 41.0, 20.5, 10.3 and 5.15 s) may
-be the same wait (not checked).
+more than their seeds show.
+
+**What the waiting thread was** (found 2026-12-06, the AMX machine): a
+fit still ended by deleting its one training iterator, and 1-epoch fits of
+Geron's CNN on 25,600 images (19 s of steps) then waited 0-7 s more, up to
+40 s in 2-epoch fits of the ResNet. ``gdb`` stacks of all threads, taken
+only while such a wait lasted: the main thread in
+``RootDataset::Iterator::~Iterator``, and the thread it waits for asleep
+in ``tf.data``'s autotuning loop (``Model::OptimizeLoop``). That loop
+sleeps 10 ms after the iterator's first batch, then twice as long each
+time, up to 60 s (TensorFlow's ``kOptimizationPeriodMinMs`` and
+``kOptimizationPeriodMaxMs``), and the deletion waited for its next
+wake-up: at 10 ms x (2**k - 1), that is 2.55, 5.11, 10.23, 20.47, 40.95 s,
+then every 60 s. These are exactly the "ladder" of fit times in
+``train_speed.py``'s docstring (41.0, 20.5, 10.3, 5.15 and 2.6 s), and a
+30-step fit timed here at 2.547 s for 2.2 s of steps. ``train.fit`` now
+hands ``model.fit`` its batches, training and validation, as
+``tf.data`` pipelines with autotuning off (same batches, same order,
+bit-identical weights in the test), and the same four 1-epoch fits waited
+0.0 s each. ``model.predict`` on arrays still autotunes: 10,000 test images
+took 2.59 s once and 1.97 s once, against 1.96-1.97 s without it. Chapter 4's
+re-run with this (2026-12-06) had none of the slow phases above: the
+ResNet's 14 epochs took 54-63 s each, 13.4 min in all (0.9412 single
+view, the same weights as before), and the CNN's 37-41 s, 2.6 min. One
+run cannot tell whether autotuning also caused those busy slow phases; no
+measurement here ties them to it. Chapter 3's run went from 9.7 to 7.9
+min (its 40-epoch experiment from 237 to 164 s), Chapter 2's from 4.1 to
+4.5 (its fits last about 20 s and lost little; cells that train nothing,
+such as building VGG-16, also ran slower in that run).
 
 The cnn pair in float32 (``CNN_COURSE_PRECISION=float32``), the same AMX
 machine, seed 0: cnn-today 10.5 min (5.5 epochs), cnn-new 6.1 min (3.2

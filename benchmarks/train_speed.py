@@ -54,7 +54,13 @@ ratios are uncertain. Many rates sit on a ladder: 62, 125, 249, 497 and
 about 990 images/s are 2,560 images in 41.0, 20.5, 10.3, 5.15 and 2.6 s,
 as if a fit waited for a periodic wake-up; with a callback that
 synchronizes every step, the CNN's steps took 1.2 to 1.6 s each, off the
-ladder. The cause is not found. An earlier measurement with two arms,
+ladder. The cause, found on 2026-12-06 on another machine: each fit
+ended only when ``tf.data``'s autotuning thread next woke up, 10 ms x
+(2**k - 1) after the fit's first batch (2.55, 5.11, 10.23, 20.47, 40.95 s,
+then every 60 s; ``time_to_accuracy.py`` has the stacks and timings), so
+these rates say when a fit could end more than how fast its steps ran.
+``train.fit`` (arms (b) and (c)) no longer waits: it turns autotuning off;
+plain Keras on arrays (arm (a)) still does. An earlier measurement with two arms,
 (b) and (c), had found about 2x for the CNN (62 62 74 against 62 122
 125); the rows above show the CNN's (b) at 125 as often as at 62, so
 that 2x was mostly the two modes. ``cnn_course.train`` therefore leaves

@@ -23,6 +23,7 @@ several architectures live in :mod:`cnn_course.experiments`.
 """
 
 import dataclasses
+import itertools
 import logging
 import os
 import random
@@ -195,8 +196,10 @@ class _Endless(keras.utils.PyDataset):
     Geron's CNN, and 20 to 30 s after some of Chapter 4's ResNet epochs.
     With an endless dataset and ``steps_per_epoch``, Keras keeps one
     training iterator for the whole fit. (Validation stays finite: Keras
-    makes a new iterator for every evaluation anyway, and in a check its
-    validation took 2 s an epoch with no idle gap.)
+    makes a new iterator for every evaluation anyway.) The thread is
+    ``tf.data``'s autotuning; on TensorFlow, :func:`fit` also switches it
+    off (:func:`_without_autotuning`), so that the one deletion at the end
+    of a fit, and those after each validation, do not wait either.
 
     On TensorFlow without a ``tf.distribute`` strategy, the batches and
     their order are those of ``model.fit`` on the finite dataset: Keras
@@ -231,6 +234,45 @@ class _Endless(keras.utils.PyDataset):
         if epoch < len(self.visits):
             position = self.visits[epoch][position]
         return self.dataset.batch(epoch + 1, position)
+
+
+def _without_autotuning(dataset, endless):
+    """On TensorFlow: ``dataset`` (a PyDataset) as the ``tf.data`` pipeline
+    Keras would make of it, with ``tf.data``'s autotuning switched off.
+
+    Why: Keras feeds a PyDataset through ``prefetch(tf.data.AUTOTUNE)``,
+    and an autotuned pipeline has a background thread that sleeps 10 ms
+    after the iterator's first batch, then 20, 40... ms, doubling up to a
+    minute. Deleting the iterator waits for that thread's next wake-up
+    (TF 2.21: the main thread sits in the iterator's destructor while the
+    thread sleeps in ``Model::OptimizeLoop``; see
+    ``benchmarks/time_to_accuracy.py``). So a fit's end was rounded up to
+    the next wake-up, 10 ms x (2**k - 1) after its start (..., 5.11, 10.23,
+    20.47, 40.95 s), then every 60 s: a fit longer than 41 s lost up to a
+    minute, half a minute on average, and each validation up to its own
+    length. Without autotuning there is no such thread. The batches are the
+    same, in the same order (``endless``: steps 0, 1, 2...; else batches
+    ``0 .. len - 1``, as for validation), prepared two ahead of the step.
+    """
+    import tensorflow as tf
+
+    first = dataset[0]  # batches are pure functions of their index: no state moves
+    signature = tuple(
+        tf.TensorSpec((None,) + np.shape(a)[1:], tf.as_dtype(np.asarray(a).dtype))
+        for a in first
+    )
+
+    def batches():
+        for step in itertools.count() if endless else range(len(dataset)):
+            yield tuple(dataset[step])
+
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    pipeline = tf.data.Dataset.from_generator(batches, output_signature=signature)
+    # Keras knows the number of batches, as it does for the PyDataset
+    size = tf.data.INFINITE_CARDINALITY if endless else len(dataset)
+    pipeline = pipeline.apply(tf.data.experimental.assert_cardinality(size))
+    return pipeline.prefetch(2).with_options(options)
 
 
 def _is_array(value):
@@ -280,6 +322,9 @@ def fit(
     :func:`cnn_course.data.make_dataset`; a dataset given as ``x`` (a
     ``tf.data.Dataset``, a ``keras.utils.PyDataset``...) goes to
     ``model.fit`` as it is. Everything else works as in ``model.fit``.
+    On TensorFlow, the arrays' batches reach ``model.fit`` as a
+    ``tf.data.Dataset`` without autotuning: with it, every fit ended only
+    when a ``tf.data`` background thread next woke up, up to a minute late.
 
     Args:
         model: a compiled Keras model.
@@ -354,6 +399,11 @@ def fit(
         else:  # several steps per call would carry batches across epochs
             train_data = batches
     validation = _validation_set(validation_data, batch_size)
+    if keras.backend.backend() == "tensorflow":
+        if isinstance(train_data, _Endless):
+            train_data = _without_autotuning(train_data, endless=True)
+        if isinstance(validation_data, tuple):  # arrays: our own PyDataset
+            validation = _without_autotuning(validation, endless=False)
     start = time.perf_counter()
     history = model.fit(train_data, validation_data=validation, epochs=epochs, **fit_kwargs)
     seconds = time.perf_counter() - start
