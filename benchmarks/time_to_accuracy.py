@@ -177,7 +177,7 @@ more than their seeds show.
 **What the waiting thread was** (found 2026-12-06, the AMX machine): a
 fit still ended by deleting its one training iterator, and 1-epoch fits of
 Geron's CNN on 25,600 images (19 s of steps) then waited 0-7 s more, up to
-40 s in 2-epoch fits of the ResNet. ``gdb`` stacks of all threads, taken
+44 s in 2-epoch fits of the ResNet. ``gdb`` stacks of all threads, taken
 only while such a wait lasted: the main thread in
 ``RootDataset::Iterator::~Iterator``, and the thread it waits for asleep
 in ``tf.data``'s autotuning loop (``Model::OptimizeLoop``). That loop
@@ -195,7 +195,7 @@ bit-identical weights in the test), and the same four 1-epoch fits waited
 took 2.59 s once and 1.97 s once, against 1.96-1.97 s without it. Chapter 4's
 re-run with this (2026-12-06) had none of the slow phases above: the
 ResNet's 14 epochs took 54-63 s each, 13.4 min in all (0.9412 single
-view, the same weights as before), and the CNN's 37-41 s, 2.6 min. One
+view, the same accuracies and history as before), and the CNN's 37-41 s, 2.6 min. One
 run cannot tell whether autotuning also caused those busy slow phases; no
 measurement here ties them to it. Chapter 3's run went from 9.7 to 7.9
 min (its 40-epoch experiment from 237 to 164 s), Chapter 2's from 4.1 to
