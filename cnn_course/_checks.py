@@ -43,6 +43,23 @@ def positive_int(value, name):
     return int(value)
 
 
+def non_negative_int(value, name):
+    """Return ``value`` as an int if it is an integer >= 0 (e.g. an epoch).
+
+    Raises:
+        TypeError: if ``value`` is not an integer (a bool, a float, a string).
+        ValueError: if it is a negative integer.
+    """
+    if not _is_int(value):
+        raise TypeError(
+            f"`{name}` must be an integer >= 0. Received: {name}={value!r} "
+            f"of type {type(value).__name__}"
+        )
+    if value < 0:
+        raise ValueError(f"`{name}` must be an integer >= 0. Received: {name}={value!r}")
+    return int(value)
+
+
 def positive_ints(values, name, length=None):
     """Return ``values`` as a non-empty tuple of positive ints.
 

@@ -462,6 +462,12 @@ class ArrayDataset(keras.utils.PyDataset):
         """Batch ``index`` of epoch ``epoch``: what ``self[index]`` returns
         while ``self.epoch == epoch``.
 
+        Raises:
+            TypeError: if ``epoch`` is not an integer.
+            ValueError: if ``epoch`` is negative.
+            IndexError: if ``index`` is not one of the epoch's batches
+                (``0`` to ``len(self) - 1``).
+
         Example:
             >>> import numpy as np
             >>> from cnn_course.data import make_dataset
@@ -473,8 +479,13 @@ class ArrayDataset(keras.utils.PyDataset):
             >>> np.array_equal(ds[0][0], second_epoch)
             True
         """
-        if not 0 <= index < len(self):
-            raise IndexError(f"batch {index} of {len(self)}")
+        epoch = _checks.non_negative_int(epoch, "epoch")
+        if not _checks._is_int(index) or not 0 <= index < len(self):
+            # IndexError, not ValueError: ``self[index]`` is a sequence's item
+            raise IndexError(
+                f"`index` must be a batch of the epoch, 0 to {len(self) - 1}. "
+                f"Received: index={index!r}"
+            )
         rows = self._order(epoch)[index * self.batch_size : (index + 1) * self.batch_size]
         batch = [array[rows] for array in self.arrays]
         if self.augment:

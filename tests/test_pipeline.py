@@ -1,6 +1,8 @@
 """The input pipeline (data.make_dataset), train.fit's handling of what
 model.fit accepts, predict_with_flips and experiments.compare."""
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -34,6 +36,26 @@ def test_batches_cover_every_example_once_per_epoch():
     assert list(np.concatenate([ds[i][1] for i in range(len(ds))])) != list(labels)
     unshuffled = make_dataset(x, y, batch_size=4, shuffle=False)
     assert list(np.concatenate([b[1] for b in unshuffled])) == list(range(10))
+
+
+@pytest.mark.parametrize("epoch, index, error, message", [
+    (-1, 0, ValueError, "`epoch` must be an integer >= 0. Received: epoch=-1"),
+    (0.5, 0, TypeError, "`epoch` must be an integer >= 0. Received: epoch=0.5"),
+    (True, 0, TypeError, "`epoch`"),
+    (0, 3, IndexError, "`index` must be a batch of the epoch, 0 to 2. Received: index=3"),
+    (0, -1, IndexError, "Received: index=-1"),
+    (0, 1.0, IndexError, "Received: index=1.0"),
+])
+def test_batch_names_the_argument_it_refuses(epoch, index, error, message):
+    ds = make_dataset(images(10), np.arange(10), batch_size=4, seed=0)
+    with pytest.raises(error, match=re.escape(message)):
+        ds.batch(epoch, index)
+
+
+def test_iterating_a_dataset_stops_after_its_last_batch():
+    # Python iterates a sequence until __getitem__ raises IndexError.
+    ds = make_dataset(images(10), np.arange(10), batch_size=4, shuffle=False)
+    assert [list(by) for _, by in ds] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
 
 
 def test_the_same_seed_gives_the_same_augmented_batches():
