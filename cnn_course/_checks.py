@@ -24,6 +24,17 @@ def _is_sequence(value):
     return isinstance(value, (list, tuple))
 
 
+def _integer(value, name, requirement, minimum):
+    if not _is_int(value):
+        raise TypeError(
+            f"`{name}` must be {requirement}. Received: {name}={value!r} "
+            f"of type {type(value).__name__}"
+        )
+    if value < minimum:
+        raise ValueError(f"`{name}` must be {requirement}. Received: {name}={value!r}")
+    return int(value)
+
+
 def positive_int(value, name):
     """Return ``value`` as an int if it is a positive integer.
 
@@ -31,16 +42,7 @@ def positive_int(value, name):
         TypeError: if ``value`` is not an integer (a bool, a float, a string).
         ValueError: if it is an integer below 1.
     """
-    if not _is_int(value):
-        raise TypeError(
-            f"`{name}` must be a positive integer. Received: {name}={value!r} "
-            f"of type {type(value).__name__}"
-        )
-    if value < 1:
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value!r}"
-        )
-    return int(value)
+    return _integer(value, name, "a positive integer", 1)
 
 
 def non_negative_int(value, name):
@@ -50,14 +52,7 @@ def non_negative_int(value, name):
         TypeError: if ``value`` is not an integer (a bool, a float, a string).
         ValueError: if it is a negative integer.
     """
-    if not _is_int(value):
-        raise TypeError(
-            f"`{name}` must be an integer >= 0. Received: {name}={value!r} "
-            f"of type {type(value).__name__}"
-        )
-    if value < 0:
-        raise ValueError(f"`{name}` must be an integer >= 0. Received: {name}={value!r}")
-    return int(value)
+    return _integer(value, name, "an integer >= 0", 0)
 
 
 def positive_ints(values, name, length=None):

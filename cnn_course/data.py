@@ -481,7 +481,7 @@ class ArrayDataset(keras.utils.PyDataset):
         """
         epoch = _checks.non_negative_int(epoch, "epoch")
         if not _checks._is_int(index) or not 0 <= index < len(self):
-            # IndexError, not ValueError: ``self[index]`` is a sequence's item
+            # IndexError, as for any sequence's item out of range
             raise IndexError(
                 f"`index` must be a batch of the epoch, 0 to {len(self) - 1}. "
                 f"Received: index={index!r}"

@@ -52,12 +52,6 @@ def test_batch_names_the_argument_it_refuses(epoch, index, error, message):
         ds.batch(epoch, index)
 
 
-def test_iterating_a_dataset_stops_after_its_last_batch():
-    # Python iterates a sequence until __getitem__ raises IndexError.
-    ds = make_dataset(images(10), np.arange(10), batch_size=4, shuffle=False)
-    assert [list(by) for _, by in ds] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
-
-
 def test_the_same_seed_gives_the_same_augmented_batches():
     # Issue 12: three identical calls gave three different first batches.
     x, y = images(32, 12), np.arange(32)
