@@ -7,7 +7,9 @@ the same images, batch size and optimizer in three arms:
 (b) through ``cnn_course.train``: the precision chosen for this machine
     (``train.choose_precision``) and ``data.make_dataset``'s batches;
 (c) (b) compiled with XLA (``model.compile(jit_compile=True)``), which
-    Keras leaves off on a machine without a GPU.
+    Keras leaves off on a machine without a GPU;
+(d) where (b) is not float32: ``train.fit`` in float32, to measure for
+    this network, not assume, what the automatic precision choice gains.
 
 Each arm first runs a few warm-up steps (tracing, XLA's compilation,
 memory allocation), untimed. Then each arm is fitted ``--rounds`` times,
@@ -90,6 +92,31 @@ kernels use, so there it undoes most of mixed precision's gain. Chapter 3
 therefore compiles with XLA only when ``train.choose_precision()`` is
 float32.
 
+**The automatic precision, measured per network** (arm (d), 2026-12-06,
+a 2-core Xeon with AMX, three rounds of 40 steps, images per second,
+median (rounds); batches of 128, 64 for plain-56 as in Chapter 2):
+
+    network    (b) mixed_bfloat16    (d) float32         (b)/(d)   (c)/(b)
+    cnn        1798 (1702 1956 1798)  635 (642 635 630)   2.83x     0.23x
+    lrn        2666 (2453 2727 2666) 2201 (2253 2200 2201) 1.21x    0.47x
+    no-norm    9555 (7932 9555 9570) 4600 (4637 4551 4600) 2.08x    0.16x
+    nin-gap    3965 (3220 3965 4023) 2043 (2043 2135 1967) 1.94x    0.22x
+    four-layer 9407 (7878 9407 10251) 5003 (4772 5151 5003) 1.88x   0.19x
+    plain-56    481 (296 481 500)     287 (307 287 287)   1.68x     0.32x
+
+An earlier script, with Adam, three rounds of 40 steps and float32 with
+XLA as a third setting, found the same order for the other experiment
+networks of Chapters 2 and 3 (mixed_bfloat16 fastest, float32 with XLA
+slowest, at 0.38 to 0.61 of float32 alone): batchnorm 3366 against 2576 in float32,
+one-5x5 13862 against 7998, two-3x3 12891 against 7791, nin-fc 3099
+against 1944, plain-20 1565 against 928, ResNet-20 1169 against 813,
+ResNet-56 406 against 278. Chapter 4's ResNet is in
+``time_to_accuracy.py`` (its float32 epochs took 1.7 times as long).
+So on a CPU with bfloat16 units the automatic choice is right for every
+network measured, from 1.2x (LRN, whose TensorFlow kernel computes in
+float32, between two casts) to 2.8x (Geron's CNN); Chapter 3's LeNet-5
+variants were not measured.
+
 XLA's compilation also costs time: a first fit of 1,280 images took 8 s
 (the CNN) and 11 s (the ResNet) longer with it. At 125 images/s the CNN
 computes about 67 GFLOP/s (its forward pass is 89.5 million multiply-adds
@@ -113,7 +140,8 @@ import keras  # noqa: E402
 from cnn_course import data, experiments, models, train  # noqa: E402
 
 #: The networks this script can time: the CNN of the seeds and Chapter 4,
-#: Chapter 4's small ResNet, and six of Chapter 3's experiment networks.
+#: Chapter 4's small ResNet, eight of Chapter 3's experiment networks and
+#: Chapter 2's deepest plain and residual networks (batches of 64 there).
 MODELS = {
     "cnn": models.fashion_cnn,
     "resnet": lambda: models.resnet_small(widths=(32, 64, 128), blocks=(1, 2, 2)),
@@ -123,6 +151,10 @@ MODELS = {
     "batchnorm": experiments.normalization_arms()["BatchNorm"],
     "four-layer": lambda: experiments.four_layer_net("relu"),
     "nin-gap": experiments.head_arms()["GAP"],
+    "nin-fc": experiments.head_arms()["FC"],
+    "no-norm": experiments.normalization_arms()["none"],
+    "plain-56": experiments.shortcut_arms(shallow=3, deep=9)["plain-56"],
+    "resnet-56": experiments.shortcut_arms(shallow=3, deep=9)["ResNet-56"],
 }
 
 
@@ -143,9 +175,9 @@ def plain_keras(build, x, y, batch_size, warmup):
     return timed
 
 
-def course_train(build, x, y, batch_size, warmup, xla):
-    """Arms (b) and (c): returns a function that times one ``train.fit``."""
-    train.setup(seed=0, precision="auto")
+def course_train(build, x, y, batch_size, warmup, xla, precision="auto"):
+    """Arms (b) to (d): returns a function that times one ``train.fit``."""
+    train.setup(seed=0, precision=precision)
     model = build()
     model.compile("nadam", "sparse_categorical_crossentropy", metrics=["accuracy"],
                   jit_compile=xla)
@@ -181,6 +213,9 @@ def main():
         "(b) train.fit": course_train(build, x, y, args.batch_size, args.warmup, False),
         "(c) train.fit, XLA": course_train(build, x, y, args.batch_size, args.warmup, True),
     }
+    if train.choose_precision() != "float32":
+        arms["(d) train.fit, float32"] = course_train(build, x, y, args.batch_size, args.warmup,
+                                                      False, precision="float32")
     speeds = {arm: [] for arm in arms}
     settings = {}
     for _ in range(args.rounds):
@@ -195,6 +230,8 @@ def main():
         print(f"{arm:22s} {settings[arm]:>24s} {medians[arm]:8.0f} samples/s (median of {each})")
     print(f"ratio (b)/(a): {medians['(b) train.fit'] / medians['(a) plain Keras']:.2f}x")
     print(f"ratio (c)/(b): {medians['(c) train.fit, XLA'] / medians['(b) train.fit']:.2f}x")
+    if "(d) train.fit, float32" in medians:
+        print(f"ratio (b)/(d): {medians['(b) train.fit'] / medians['(d) train.fit, float32']:.2f}x")
 
 
 if __name__ == "__main__":

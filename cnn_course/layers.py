@@ -194,9 +194,9 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     and writes no float32 copies or intermediate tensors in between. On a
     2-core CPU with AMX, Chapter 4's small ResNet trained at about 1,060
     images/s with this layer against 500 with Keras' (medians of four
-    rounds, ``benchmarks/time_to_accuracy.py``; Chapter 4's stored timing
-    cell, the faster of two rounds: 1,016 against 374); its BatchNorm
-    layers took more than half of each training step. Keras' own layer has no such option
+    rounds, ``benchmarks/time_to_accuracy.py``; Chapter 4's timing cell
+    measures it again each time the chapter runs); its BatchNorm layers
+    took more than half of each training step. Keras' own layer has no such option
     (keras-team/keras-core#225, "BatchNorm is slow").
 
     The fused path is taken on the TensorFlow backend for 4-D inputs

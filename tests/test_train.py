@@ -284,12 +284,17 @@ def test_benchmark_script_prints_each_arms_rounds_and_the_ratios():
     chosen = train.choose_precision()
     assert lines[2].split()[2] == chosen, (lines[2], chosen)
     assert lines[3].startswith("(c) train.fit, XLA") and f"{chosen} with XLA" in lines[3]
-    for line in lines[1:4]:  # the median of two rounds is their mean
+    # (d), float32, only where the chosen precision is another one
+    arms, ratios = ["(b)/(a)", "(c)/(b)"], 4
+    if chosen != "float32":
+        assert lines[4].startswith("(d) train.fit, float32") and lines[4].split()[3] == "float32"
+        arms, ratios = arms + ["(b)/(d)"], 5
+    for line in lines[1:ratios]:  # the median of two rounds is their mean
         median, rounds = line.split("samples/s (median of ")
         first, second = (float(v) for v in rounds.rstrip(")").split())
         assert float(median.split()[-1]) == pytest.approx((first + second) / 2, abs=1)
-    assert [line.split(":")[0] for line in lines[4:]] == ["ratio (b)/(a)", "ratio (c)/(b)"]
-    assert all(float(line.split(":")[1].strip().rstrip("x")) > 0 for line in lines[4:])
+    assert [line.split(":")[0] for line in lines[ratios:]] == [f"ratio {a}" for a in arms]
+    assert all(float(line.split(":")[1].strip().rstrip("x")) > 0 for line in lines[ratios:])
 
 
 def _tiny_model(compiled=True, **compile_kwargs):
