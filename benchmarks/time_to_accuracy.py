@@ -293,12 +293,13 @@ plain-56 (batches of 64, 1,152 images), the first step of a fit took
 2.3 s and 0.8 s. That is Python building the graph, not TensorFlow
 optimizing it: with grappler's optimizations off
 (``tf.config.optimizer.set_experimental_options``,
-``disable_meta_optimizer``) the first step still took 5.0 s. The runs
-are already as short as their experiments allow; this cost is Keras'.
-The automatic precision was measured per network too
+``disable_meta_optimizer``) the first step still took 5.0 s. Every new
+model is traced anew, and each experiment needs its runs, so this cost
+stays. The automatic precision was measured per network too
 (``train_speed.py``): mixed_bfloat16 is faster than float32 for every
-network the chapters train on this CPU, so no chapter gains by choosing
-float32 for a small one.
+network measured on this CPU (all the chapters train but Chapter 3's
+LeNet-5 variants), so no chapter gains by choosing float32 for a small
+one.
 
 Not yet measured: the pairs with ``--xla`` in float32; on the 2-core AVX2
 CPU of ``train_speed.py``'s XLA table the cnn pair needs about 80 minutes.

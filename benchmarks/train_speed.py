@@ -1,7 +1,7 @@
 """Training throughput: plain Keras (float32) against cnn_course.train.
 
 Trains one network (``--model``, Geron's Fashion-MNIST CNN by default) on
-the same images, batch size and optimizer in three arms:
+the same images, batch size and optimizer in three or four arms:
 
 (a) plain Keras defaults: float32, ``model.fit`` on NumPy arrays;
 (b) through ``cnn_course.train``: the precision chosen for this machine
