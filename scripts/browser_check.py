@@ -165,14 +165,22 @@ def chrome(width, height=900):
 
 
 def screenshot(driver, path, width):
-    """Save the whole page, not just the window, as a PNG."""
+    """Save the whole page, not just the window, as a PNG.
+
+    The window is made as tall as the page and the page laid out again
+    before the capture. (``captureBeyondViewport`` instead drew the theme's
+    layout shifted left, the sidebar and the start of every line cut off,
+    in Chromium 156; the page itself was fine.)
+    """
     height = driver.execute_script(
         "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
         "width": width, "height": min(height, 60000), "deviceScaleFactor": 1, "mobile": False})
     try:
-        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True})
+        # two animation frames: the page has been laid out at the new size
+        driver.execute_async_script(
+            "requestAnimationFrame(() => requestAnimationFrame(arguments[arguments.length - 1]))")
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     path.write_bytes(base64.b64decode(shot["data"]))
