@@ -296,6 +296,9 @@ def layered_view(model, legend=True, font=None, max_width=PAGE_WIDTH_PX, style=N
 
 
 def _style_epoch_axis(axis, metric):
+    from matplotlib.ticker import MaxNLocator
+
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs: no "epoch 2.5"
     axis.set_xlabel("epoch")
     axis.set_ylabel(metric)
     axis.grid(alpha=0.3)

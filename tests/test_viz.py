@@ -66,6 +66,20 @@ def test_plots_return_figures():
     assert len(fig.axes[0].lines) == 2
 
 
+@pytest.mark.parametrize("epochs", [2, 4, 14])
+def test_epoch_axes_mark_whole_epochs_only(epochs):
+    # Epochs are counted; a tick at "2.5" would suggest half an epoch was measured.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    history = {"loss": list(np.linspace(1, 0.1, epochs)), "accuracy": list(np.linspace(0.5, 0.9, epochs))}
+    fig = viz.plot_history(history)
+    fig.canvas.draw()
+    for axis in fig.axes:
+        ticks = [t for t in axis.get_xticks() if axis.get_xlim()[0] <= t <= axis.get_xlim()[1]]
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks
+
+
 def test_connection_table_figure_marks_every_connection():
     import matplotlib
 
