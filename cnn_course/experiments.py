@@ -657,6 +657,14 @@ class Comparison:
     __repr__ = __str__
 
 
+def _seeds_in_words(seeds):
+    """``seeds 0, 1 and 2``, ``seed 3``: for a budget read as prose."""
+    seeds = [str(seed) for seed in seeds]
+    if len(seeds) == 1:
+        return f"seed {seeds[0]}"
+    return f"seeds {', '.join(seeds[:-1])} and {seeds[-1]}"
+
+
 def compare(
     arms,
     splits,
@@ -761,7 +769,7 @@ def compare(
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
     budget = (
-        f"{len(splits.x_train):,} training images, {epochs} epoch(s), batch "
-        f"{batch_size}, seeds {list(seeds)}, {runs[next(iter(runs))][0].setting}"
+        f"{len(splits.x_train):,} training images, {epochs} epoch{'' if epochs == 1 else 's'}, "
+        f"batches of {batch_size}, {_seeds_in_words(seeds)}, {runs[next(iter(runs))][0].setting}"
     )
     return Comparison(runs, seeds, budget, validation_freq)

@@ -167,7 +167,7 @@ def test_the_time_a_chapter_says_it_takes_is_its_stored_run(chapter):
 
 _SAID_PRECISION = re.compile(r"\*\*How long\.\*\*.*?trained\s+in\s+`(\w+)`", re.S)
 # How the chapters print a run's precision: "precision float32",
-# "..., seeds [0, 1, 2], mixed_bfloat16", "(4 epochs, mixed_bfloat16)".
+# "..., seeds 0, 1 and 2, mixed_bfloat16", "(4 epochs, mixed_bfloat16)".
 _PRINTED_PRECISION = re.compile(r"(?:precision|,|\()\s*(mixed_bfloat16|mixed_float16|float32)\b")
 
 
