@@ -31,8 +31,9 @@ def configure(quick):
     # oneDNN stays on: it trains several times faster on CPUs.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     # Width of model.summary() tables: Keras makes them COLUMNS - 4 wide
-    # unless a cell asks for a line_length (Chapter 2 asks for 94), and rich
-    # draws them in a console JUPYTER_COLUMNS wide, which must hold them.
+    # unless a cell asks for a line_length (Chapter 2 asks for 92, the most
+    # a 1280-px book page shows unwrapped), and rich draws them in a console
+    # JUPYTER_COLUMNS wide, which must hold them.
     os.environ["JUPYTER_COLUMNS"] = "100"
     os.environ["COLUMNS"] = "80"
     ipython_dir = tempfile.mkdtemp(prefix="cnn-course-ipython-")
