@@ -10,7 +10,8 @@ network request blocked, as a reader offline would see it, and fails on:
 
 - a clipped output or code block: an element that scrolls sideways
   (``scrollWidth > clientWidth``), with the exercise solutions opened, or
-  a box table (Keras' ``summary()``) stored without its right edge;
+  a box table (Keras' ``summary()``) stored without its right edge, or
+  wider than its block, so that every line wraps;
 - an output that scrolls vertically (a ``max-height`` on outputs);
 - unrendered math: MathJax missing or failing, a math element it did not
   typeset, or raw TeX (``$...$``, ``\\(``) left in the text;
@@ -117,6 +118,23 @@ for (const el of article.querySelectorAll("div.cell_output pre")) {
     .filter(l => /^[┏┡└]/.test(l) && !/[┓┩┘]$/.test(l));
   if (open.length)
     problems.push(`box table cut on the right in the stored output: ${describe(el)} "${open[0].slice(-20)}"`);
+}
+// A box table wider than its block: pre-wrap breaks every line, so it
+// scrolls nowhere but its right border lands on the next line.
+for (const el of article.querySelectorAll("div.cell_output pre")) {
+  if (!el.offsetParent) continue;
+  const rows = (el.textContent || "").split("\n").filter(l => /^[┏┡│└]/.test(l));
+  if (!rows.length) continue;
+  const probe = document.createElement("span");
+  probe.style.whiteSpace = "pre";
+  probe.textContent = rows.reduce((a, b) => (b.length > a.length ? b : a));
+  el.appendChild(probe);
+  const wide = probe.getBoundingClientRect().width;
+  probe.remove();
+  const style = getComputedStyle(el);
+  const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  if (wide > room + 0.5)
+    problems.push(`box table wraps in the page (${wide.toFixed(0)} > ${room.toFixed(0)} px): ${describe(el)}`);
 }
 for (const img of article.querySelectorAll("img")) {
   if (!img.complete || img.naturalWidth === 0) {
