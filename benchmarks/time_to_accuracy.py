@@ -23,8 +23,8 @@ order they were made):
   float32, short of 2x; no schedule tried for Geron's unchanged network
   passes 0.91 in under 3 epochs.
 - The whole book, both versions run on the same machine in one session
-  (2026-12-06): 30.0 min of cell time against 41.5 for the chapters
-  as stored when the issue was filed, 1.38x, short of 2x; every
+  (2026-12-06): 30.4 min of stored cell time against 41.5 for the
+  chapters as stored when the issue was filed, 1.37x, short of 2x; every
   chapter under 25 min. The 2.15x reported before compared runs on
   different machines: see the table at the end.
 
