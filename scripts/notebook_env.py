@@ -43,3 +43,11 @@ def configure(quick):
     with open(os.path.join(profile, "ipython_kernel_config.py"), "w") as f:
         f.write(KERNEL_CONFIG)
     os.environ["IPYTHONDIR"] = ipython_dir
+    # Matplotlib's configuration and font cache, fresh: a stale cache in the
+    # user's ~/.cache/matplotlib (one written while matplotlib was being
+    # installed listed only the system's fonts) made the first figure with
+    # mathtext log "findfont: Font family ['STIXGeneral'] not found" to
+    # stderr, a cell output the stored notebook does not have.
+    mpl_dir = tempfile.mkdtemp(prefix="cnn-course-matplotlib-")
+    atexit.register(shutil.rmtree, mpl_dir, ignore_errors=True)
+    os.environ["MPLCONFIGDIR"] = mpl_dir
