@@ -33,7 +33,7 @@ def test_today_is_gerons_recipe(bench):
 
 
 def test_new_recipes_use_the_warmup_schedule(bench):
-    for name in ("cnn-new", "resnet-new"):
+    for name in ("cnn-new", "cnn-no-dropout", "resnet-new"):
         recipe = bench.RECIPES[name]
         optimizer = recipe.optimizer(100, recipe.epochs)
         assert isinstance(optimizer._learning_rate, keras.optimizers.schedules.CosineDecay)
@@ -43,6 +43,15 @@ def test_new_recipes_use_the_warmup_schedule(bench):
 def test_new_cnn_recipe_keeps_the_seeds_network(bench):
     # The issue allows a new recipe, not a new network: same layers, same count.
     assert bench.RECIPES["cnn-new"].build().count_params() == models.fashion_cnn().count_params()
+
+
+def test_no_dropout_recipe_differs_from_the_seeds_network_in_dropout_rate_only(bench):
+    seed, candidate = models.fashion_cnn(), bench.RECIPES["cnn-no-dropout"].build()
+    assert [type(layer) for layer in candidate.layers] == [type(layer) for layer in seed.layers]
+    assert candidate.count_params() == seed.count_params() == 1_413_834
+    rates = [layer.rate for layer in candidate.layers if isinstance(layer, keras.layers.Dropout)]
+    assert rates == [0.0, 0.0]  # the seed's two Dropout(0.5) layers, switched off
+    assert bench.PAIRS["cnn-no-dropout"] == ("cnn-today", "cnn-no-dropout", 0.91)
 
 
 def test_resnet_recipes_differ_in_batchnorm_layer_only(bench):
