@@ -561,7 +561,8 @@ def paired_difference(values, baseline, confidence=0.95):
 
     Raises:
         ValueError: for fewer than two seeds (no interval can be computed),
-            or lists of different lengths.
+            lists of different lengths, or a ``confidence`` outside (0, 1)
+            or so close to 1 that the interval would be infinite.
 
     Example:
         >>> from cnn_course.experiments import paired_difference
@@ -590,7 +591,14 @@ def paired_difference(values, baseline, confidence=0.95):
     per_seed = values - baseline
     n = len(per_seed)
     mean = float(per_seed.mean())
-    half = float(stats.t.ppf((1 + confidence) / 2, n - 1) * per_seed.std(ddof=1) / np.sqrt(n))
+    quantile = stats.t.ppf((1 + confidence) / 2, n - 1)
+    if not np.isfinite(quantile):
+        raise ValueError(
+            f"`confidence` is too close to 1: at {confidence!r}, (1 + confidence) / 2 rounds "
+            "to 1 and the interval would be infinite (or NaN where the seeds agree). Use a "
+            "level such as 0.95 or 0.99."
+        )
+    half = float(quantile * per_seed.std(ddof=1) / np.sqrt(n))
     return Difference(mean, mean - half, mean + half, tuple(float(d) for d in per_seed), confidence)
 
 
