@@ -35,9 +35,10 @@ order they were made):
 
 Usage::
 
-    python benchmarks/time_to_accuracy.py                  # both pairs
+    python benchmarks/time_to_accuracy.py                  # the pairs cnn and resnet
     python benchmarks/time_to_accuracy.py --pairs cnn      # one pair
     python benchmarks/time_to_accuracy.py --seeds 0 1 2    # ratio with a 95% interval
+    python benchmarks/time_to_accuracy.py --pairs cnn-no-dropout   # Geron's CNN, dropout 0
     CNN_COURSE_PRECISION=float32 python benchmarks/time_to_accuracy.py
     python benchmarks/time_to_accuracy.py --xla            # new recipes with XLA
     python benchmarks/time_to_accuracy.py --quick          # smoke run
