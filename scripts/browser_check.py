@@ -110,21 +110,19 @@ for (const el of article.querySelectorAll(selector)) {
       && /auto|scroll|hidden/.test(style.overflowY))
     problems.push(`clipped in height (${el.scrollHeight} > ${el.clientHeight} px): ${describe(el)}`);
 }
-// A box table (Keras' summary, drawn by rich) cut by the program that
-// printed it: rich crops lines wider than its console, losing the right
-// columns in the stored output itself.
+// Box tables (Keras' summary, drawn by rich), two ways to lose them:
+// - cut by the program that printed it: rich crops lines wider than its
+//   console, losing the right columns in the stored output itself;
+// - wider than its block: pre-wrap breaks every line, so it scrolls
+//   nowhere but its right border lands on the next line.
 for (const el of article.querySelectorAll("div.cell_output pre")) {
-  const open = (el.textContent || "").split("\n").map(l => l.trimEnd())
-    .filter(l => /^[┏┡└]/.test(l) && !/[┓┩┘]$/.test(l));
+  const rows = (el.textContent || "").split("\n").map(l => l.trimEnd())
+    .filter(l => /^[┏┡│└]/.test(l));
+  if (!rows.length) continue;
+  const open = rows.filter(l => /^[┏┡└]/.test(l) && !/[┓┩┘]$/.test(l));
   if (open.length)
     problems.push(`box table cut on the right in the stored output: ${describe(el)} "${open[0].slice(-20)}"`);
-}
-// A box table wider than its block: pre-wrap breaks every line, so it
-// scrolls nowhere but its right border lands on the next line.
-for (const el of article.querySelectorAll("div.cell_output pre")) {
-  if (!el.offsetParent) continue;
-  const rows = (el.textContent || "").split("\n").filter(l => /^[┏┡│└]/.test(l));
-  if (!rows.length) continue;
+  if (!el.offsetParent) continue;  // not displayed
   const probe = document.createElement("span");
   probe.style.whiteSpace = "pre";
   probe.textContent = rows.reduce((a, b) => (b.length > a.length ? b : a));
