@@ -160,6 +160,7 @@ def test_citations_read_as_the_bibliography_labels(chapter):
 WITHOUT_DOI_OR_ARXIV = {
     "krizhevsky2012imagenet": "NIPS 2012 gives none; the note has its CACM reprint's DOI",
     "glorot2010understanding": "AISTATS 2010 (PMLR) gives none",
+    "srivastava2014dropout": "JMLR gives none, and the paper has no arXiv version",
 }
 
 
