@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from cnn_course import models
+from cnn_course.source import assert_same_network
 
 PATH = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "time_to_accuracy.py"
 
@@ -224,11 +225,9 @@ def test_new_recipes_are_what_chapter_4_trains(bench):
     built = max((node for node in ast.walk(tree) if isinstance(node, ast.Assign)
                  and [getattr(t, "id", None) for t in node.targets] == ["cnn"]
                  and node.lineno < compiling), key=lambda node: node.lineno)
-    chapters_cnn = eval(ast.unparse(built.value), {"models": models})
-    ours = bench.RECIPES["cnn-new"].build()
-    assert [type(layer) for layer in chapters_cnn.layers] == [type(layer) for layer in ours.layers]
-    assert dropout_rates(chapters_cnn) == dropout_rates(ours)
-    assert chapters_cnn.count_params() == ours.count_params()
+    # layer by layer: type, shape, parameters and configuration (dropout rates too)
+    assert_same_network(eval(ast.unparse(built.value), {"models": models}),
+                        bench.RECIPES["cnn-new"].build())
     network = "models.resnet_small(widths=(32, 64, 128), blocks=(1, 2, 2))"
     assert ast.unparse(assigned("resnet")) == network
     assert network in inspect.getsource(bench._resnet)
