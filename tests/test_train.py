@@ -212,7 +212,11 @@ def test_compare_runs_every_arm_and_seed_and_restores_policy():
     summary = result.summary("val_accuracy")
     assert all(0 <= mean <= 1 and std >= 0 for mean, std, _ in summary.values())
     assert "one 5x5" in str(result)
-    assert "1 epoch, batches of 128, seeds 0, 1 and 2, mixed_bfloat16" in str(result)
+    assert "1 epoch, batches of 128, seeds 0, 1 and 2, mixed_bfloat16, " in str(result)
+    # the wall time in all: the six fits' own times, summed, in the budget's words
+    total = sum(run.seconds for runs in result.runs.values() for run in runs)
+    assert result.seconds == pytest.approx(total) and total > 0
+    assert result.budget.endswith(f", {experiments._duration_in_words(total)} of training")
     assert keras.mixed_precision.global_policy().name == "float32"
 
 
@@ -329,9 +333,18 @@ def test_compare_compiles_every_run_alike_and_its_budget_names_xla():
     result = experiments.compare({"a": tiny, "b": tiny}, splits, seeds=(0, 1), epochs=1,
                                  precision="float32", jit_compile=True)
     assert all(run.xla for runs in result.runs.values() for run in runs)
-    assert result.budget.endswith("float32 with XLA")
+    assert "float32 with XLA, " in result.budget
     result = experiments.compare({"a": tiny}, splits, seeds=(0,), epochs=1,
                                  precision="float32", jit_compile=False)
-    assert not result.runs["a"][0].xla and result.budget.endswith("float32")
+    assert not result.runs["a"][0].xla and ", float32, " in result.budget
     with pytest.raises(ValueError, match=r"`jit_compile` must be one of 'auto', True, False"):
         experiments.compare({"a": tiny}, splits, jit_compile="xla")
+
+
+@pytest.mark.parametrize("seconds, words", [
+    (0.04, "0.0 s"), (9.94, "9.9 s"), (9.96, "10 s"), (59.4, "59 s"), (59.6, "1.0 min"),
+    (156, "2.6 min"), (3600, "60.0 min"),
+])
+def test_a_comparisons_wall_time_reads_as_prose(seconds, words):
+    # seconds under a minute (one decimal under ten), minutes from one minute on
+    assert experiments._duration_in_words(seconds) == words
