@@ -416,6 +416,24 @@ at 28x28 (55,000 images at 1,275 and 893 images/s), so fewer small
 epochs, which might keep 0.94, would save about 19 s each: four, about
 1.2 of the book's 33.6 minutes.
 
+Chapter 3's normalization experiment, per arm (2026-12-06, seventh
+session, the AMX machine, mixed_bfloat16, 8,000 images, 5 epochs, seed 0,
+two rounds): no normalization 5.9-6.7 s a fit, LRN 21.3-21.7 s, BatchNorm
+15.6-16.5 s with Keras' layer and 7.9-8.2 s with
+``FusedBatchNormalization``. LRN's cost is TensorFlow's own kernel, in
+float32 (it has no bfloat16 one on a CPU): the formula written with
+``keras.ops`` took 150 ms for a forward and backward pass over 128 maps
+of 28x28x32, TensorFlow's kernel 46 ms, a banded matrix product 52 ms.
+The fused BatchNorm was not kept for this arm: on seeds 3, 4 and 5 it
+gave the same mean validation accuracy as Keras' layer (0.8805 against
+0.8807), but on seeds 0, 1 and 2 it moved single runs by up to 2.6
+points (0.8714, 0.8394, 0.8782 against 0.8628, 0.8656, 0.8658), so that
+arm's last-epoch accuracy is sensitive to rounding, and three seeds
+misjudged its spread: seeds 3-5 with Keras' layer gave BatchNorm - none
+= +0.85 points (95% CI +0.01 to +1.68) where seeds 0-2 gave -1.12 (CI
+-1.69 to -0.55). Chapter 3 now runs that experiment with six seeds (about
+two minutes more) and shows what each half would have said.
+
 Where the rest of the book's time goes, 2026-12-06, the AMX machine: the
 experiments of Chapters 2 and 3 train many short runs, and each run's
 first step traces the network into a TensorFlow graph. For Chapter 2's
