@@ -41,9 +41,22 @@ order they were made):
   against 2.6 for 4, and its ResNet, with the same accuracies epoch by
   epoch, 14.4 min against 12.6; the chapter's timing cell measured the
   same ResNet steps at 982 images/s against 1,071 in the run before, so
-  the machine ran about a tenth slower that hour. The stored book is now
-  33.6 min, 1.24x. Every chapter under 25 min. The 2.15x reported
-  before compared runs on different machines: see the table at the end.
+  the machine ran about a tenth slower that hour. The stored book was then
+  33.6 min, 1.24x. Seventh session: Chapters 2, 3 and 4 re-run (wall
+  times in experiment budgets; Chapter 3's normalization experiment with
+  six seeds, about 1.8 min more): 0.12 + 3.25 + 8.94 + 16.79 = 29.1 min,
+  1.43x against the 41.5, but in a faster hour (the ResNet's same 14
+  epochs took 11.8 min at 1,088 images/s, against 14.4 at 891), so the
+  ratio says as much about the hour as about the recipes. Every chapter
+  under 25 min. The 2.15x reported before compared runs on different
+  machines: see the table at the end. **Why 2x is out of reach on this
+  machine:** half of 41.5 is 20.7 min, and Chapter 4's two recipes alone
+  take 13.7 to 16.9 of them (CNN 1.8-2.3 min, ResNet 11.9-14.6 min, cell
+  times of the last two stored runs), leaving 3.8 to 7.0 min for everything
+  else, which took 15.4 and 16.7 in those runs (Chapters 1-3, Chapter 4's SE
+  experiment, timing cell and exercises): the experiments would have to
+  lose most of their budgets, and with them the fair chance they give the
+  effects they test.
 
 Usage::
 
