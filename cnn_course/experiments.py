@@ -791,10 +791,10 @@ def compare(
                 runs[arm].append(run)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
-    seconds = sum(run.seconds for arm_runs in runs.values() for run in arm_runs)
-    budget = (
+    result = Comparison(runs, seeds, "", validation_freq)
+    result.budget = (
         f"{len(splits.x_train):,} training images, {epochs} epoch{'' if epochs == 1 else 's'}, "
         f"batches of {batch_size}, {_seeds_in_words(seeds)}, {runs[next(iter(runs))][0].setting},"
-        f" {_duration_in_words(seconds)} of training"
+        f" {_duration_in_words(result.seconds)} of training"
     )
-    return Comparison(runs, seeds, budget, validation_freq)
+    return result
