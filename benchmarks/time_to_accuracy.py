@@ -445,7 +445,15 @@ arm's last-epoch accuracy is sensitive to rounding, and three seeds
 misjudged its spread: seeds 3-5 with Keras' layer gave BatchNorm - none
 = +0.85 points (95% CI +0.01 to +1.68) where seeds 0-2 gave -1.12 (CI
 -1.69 to -0.55). Chapter 3 now runs that experiment with six seeds (about
-two minutes more) and shows what each half would have said.
+two minutes more) and shows what each half would have said. With six
+seeds in place, the arm uses the fused layer since release 0.6.0
+(2026-12-07, eighth session, the same kind of machine): Chapter 3 re-ran
+in 8.14 min against 8.94, this experiment's training in 3.8 min against
+4.6. Its BatchNorm runs gave 0.8714, 0.8394, 0.8782, 0.8842, 0.8790 and
+0.8784 (seeds 0 to 5, the first three as in the trial above, the others'
+mean as there), so BatchNorm - none = -0.23 points (95% CI -2.15 to
++1.69): no clear difference, as with Keras' layer (-0.14, CI -1.30 to
++1.03). LRN's arm and verdict did not change.
 
 Where the rest of the book's time goes, 2026-12-06, the AMX machine: the
 experiments of Chapters 2 and 3 train many short runs, and each run's

@@ -213,6 +213,10 @@ def test_paired_difference_hand_worked():
     assert (d.low, d.high) == (pytest.approx(0.0089912, abs=1e-6), pytest.approx(0.0376755, abs=1e-6))
     assert d.per_seed == pytest.approx((0.02, 0.03, 0.02))
     assert "95% CI +0.0090 to +0.0377" in str(d)
+    # in percentage points, the seeds' own differences last, in seed order
+    assert d.points() == "+2.33 points (95% CI +0.90 to +3.77)"
+    assert d.points(per_seed=True) == (
+        "+2.33 points (95% CI +0.90 to +3.77; per seed +2.00, +3.00, +2.00)")
     with pytest.raises(ValueError, match="two seeds"):
         experiments.paired_difference([0.9], [0.8])
 

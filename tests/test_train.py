@@ -225,6 +225,12 @@ def test_compare_runs_every_arm_and_seed_and_restores_policy():
 def test_experiment_arms_differ_only_in_the_studied_part():
     norm = {k: b() for k, b in experiments.normalization_arms().items()}
     assert norm["none"].count_params() == norm["LRN"].count_params()
+    # batch normalization adds a scale, a shift and two moving statistics per
+    # channel (Ioffe and Szegedy, 2015), after each of the 32- and 64-channel convs
+    assert norm["BatchNorm"].count_params() - norm["none"].count_params() == 4 * (32 + 64)
+    for index in (1, 2):
+        layer = norm["BatchNorm"].get_layer(f"norm{index}")
+        assert isinstance(layer, keras.layers.BatchNormalization) and layer.momentum == 0.9
     kernels = {k: b() for k, b in experiments.kernel_arms().items()}
     c = 32  # every stage maps C channels to C channels
     five, three = kernels["one 5x5"], kernels["two 3x3"]
