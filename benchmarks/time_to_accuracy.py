@@ -47,8 +47,12 @@ order they were made):
   six seeds, about 1.8 min more): 0.12 + 3.25 + 8.94 + 16.79 = 29.1 min,
   1.43x against the 41.5, but in a faster hour (the ResNet's same 14
   epochs took 11.8 min at 1,088 images/s, against 14.4 at 891), so the
-  ratio says as much about the hour as about the recipes. Every chapter
-  under 25 min. The 2.15x reported before compared runs on different
+  ratio says as much about the hour as about the recipes. Eighth session
+  (2026-12-07): Chapter 3's BatchNorm arm with the fused layer, Chapters
+  2 and 3 re-run: 0.12 + 3.62 + 8.97 + 16.79 = 29.5 min, 1.41x (Chapter
+  2, with the same results, took 3.62 min against 3.25, and Chapter 3
+  8.14 min in one run and 8.97 in the next: the hour again).
+  Every chapter under 25 min. The 2.15x reported before compared runs on different
   machines: see the table at the end. **Why 2x is out of reach on this
   machine:** half of 41.5 is 20.7 min, and Chapter 4's two recipes alone
   take 13.7 to 16.9 of them (CNN 1.8-2.3 min, ResNet 11.9-14.6 min, cell
@@ -449,7 +453,9 @@ two minutes more) and shows what each half would have said. With six
 seeds in place, the arm uses the fused layer since release 0.6.0
 (2026-12-07, eighth session, the same kind of machine): Chapter 3 re-ran
 in 8.14 min against 8.94, this experiment's training in 3.8 min against
-4.6. Its BatchNorm runs gave 0.8714, 0.8394, 0.8782, 0.8842, 0.8790 and
+4.6 (a second run that hour, for a change of text, took 8.97 and 4.3 with
+the same results: the machine's pace varies by about a tenth from run to
+run). Its BatchNorm runs gave 0.8714, 0.8394, 0.8782, 0.8842, 0.8790 and
 0.8784 (seeds 0 to 5, the first three as in the trial above, the others'
 mean as there), so BatchNorm - none = -0.23 points (95% CI -2.15 to
 +1.69): no clear difference, as with Keras' layer (-0.14, CI -1.30 to
