@@ -529,6 +529,26 @@ recipes: mostly the experiments of Chapters 2 and 3 and Chapter 4's SE and
 exercise runs, whose budgets give the effects they test a fair chance. I
 did not cut them.
 
+**Smaller ResNets** (2026-12-07, eighth session, the AMX machine,
+mixed_bfloat16, ``resnet_small`` with ``FusedBatchNormalization``, shift
+and flip, batches of 128): throughput first, three rounds of 30 steps
+taking turns, images per second, median (rounds):
+
+    widths, blocks               parameters  multiply-adds  images/s
+    (32, 64, 128), (1, 2, 2)     679,594     66 M           1022 (904 1022 1023)
+    (16, 64, 128), (1, 2, 2)     655,194     53 M           1162 (1045 1207 1162)
+    (32, 64, 128), (1, 1, 2)     605,354     52 M           1165 (1031 1181 1165)
+    (32, 64, 128), (1, 1, 1)     309,418     37 M           1409 (1397 1506 1409)
+    (24, 48, 96), (1, 2, 2)      383,362     37 M            477 (442 505 477)
+
+Channel counts that are not multiples of 32 halve the speed (oneDNN's
+bfloat16 kernels), so narrower is not faster. Only the shallowest,
+(1, 1, 1), is much faster, and it trained with resnet-new's recipe (14
+epochs, seed 0, test accuracy single view every half epoch): 0.9042 at 4
+epochs, 0.9262 at 10, 0.9341 at 12, 0.9366 at 14, after 8.6 min (0.9362
+with flips), so it never reaches 0.94: not kept. The other two shapes
+would save at most about an eighth of the ResNet's time.
+
 Not yet measured: the pairs with ``--xla`` in float32; on the 2-core AVX2
 CPU of ``train_speed.py``'s XLA table the cnn pair needs about 80 minutes.
 """
