@@ -24,7 +24,7 @@ backend: a script can set the environment before Keras is imported.
 
 import importlib
 
-__version__ = "0.6.0"
+__version__ = "0.6.1"
 
 _SUBMODULES = (
     "analysis", "data", "experiments", "layers", "models", "settings", "source", "train",

@@ -310,6 +310,51 @@ def test_nin_small_class_maps_are_linear_as_in_nin():
     assert before_gap.activation is keras.activations.linear
 
 
+def test_compare_gives_the_numbers_of_a_new_model_per_run():
+    # `compare` trains one compiled network per arm and resets it for each
+    # seed; the definition it must match is a new model, compiled with a new
+    # optimizer, per run. Dropout (random state), BatchNorm (moving
+    # statistics), Nadam (a state variable that starts at 1, not 0) and a
+    # last batch of 6 images test what a reset could miss.
+    def net():
+        return keras.Sequential([
+            keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3), keras.layers.BatchNormalization(),
+            keras.layers.ReLU(), keras.layers.Flatten(), keras.layers.Dropout(0.5),
+            keras.layers.Dense(2, activation="softmax")])
+
+    x, y = xy(30)
+    splits = Splits(x, y, x[:8], y[:8], x[:8], y[:8])
+    optimizer = lambda: keras.optimizers.Nadam(0.01)  # noqa: E731
+    result = experiments.compare({"a": net}, splits, seeds=(0, 1, 2), epochs=3, batch_size=8,
+                                 optimizer=optimizer, precision="float32", keep_models=True)
+    for seed, run in zip((0, 1, 2), result.runs["a"]):
+        train.setup(seed=seed, precision="float32")
+        model = net()
+        model.compile(optimizer=optimizer(), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        alone = train.fit(model, splits.x_train, splits.y_train,
+                          validation_data=(splits.x_valid, splits.y_valid),
+                          epochs=3, batch_size=8, seed=seed, verbose=0)
+        assert run.history == alone.history
+        for kept, trained in zip(run.model.variables, model.variables):
+            np.testing.assert_array_equal(keras.ops.convert_to_numpy(kept), keras.ops.convert_to_numpy(trained))
+    losses = [run.history["loss"][0] for run in result.runs["a"]]
+    assert len(set(losses)) == 3  # the seeds did differ
+
+
+def test_compare_refuses_a_builder_whose_network_changes():
+    widths = iter([4, 4, 8])
+
+    def changing():
+        return keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),
+                                 keras.layers.Dense(next(widths)), keras.layers.Dense(2, activation="softmax")])
+
+    x, y = xy(16)
+    with pytest.raises(ValueError, match="arm 'a' returned networks of different shapes"):
+        experiments.compare({"a": changing}, Splits(x, y, x, y, x, y), seeds=(0, 1), epochs=1,
+                            precision="float32")
+
+
 def test_compare_keeps_models_only_when_asked():
     x, y = xy(16)
     splits = Splits(x, y, x, y, x, y)
