@@ -51,7 +51,18 @@ order they were made):
   (2026-12-07): Chapter 3's BatchNorm arm with the fused layer, Chapters
   2 and 3 re-run: 0.12 + 3.62 + 8.97 + 16.79 = 29.5 min, 1.41x (Chapter
   2, with the same results, took 3.62 min against 3.25, and Chapter 3
-  8.14 min in one run and 8.97 in the next: the hour again).
+  8.14 min in one run and 8.97 in the next: the hour again). Ninth
+  session (2026-12-07): ``experiments.compare`` traces each arm's
+  training step once instead of once per seed, with the same numbers
+  (Chapter 2's experiment: 3.0 min of training down to 2.3, where a
+  56-layer network's first epoch took about 10 s against 2.6 for the
+  next; Chapter 3's small networks: nothing measurable, 4.3 to 4.2 min
+  and 57 to 55 s; Chapter 4's SE experiment 1.1 to 1.0 min, exercise 3
+  38 to 34 s). All four chapters re-run: 0.15 + 3.14 + 9.00 + 19.71 =
+  32.0 min, 1.30x, in a slow hour: the ResNet's same 14 epochs and
+  accuracies took 14.4 min at 893 images/s against 11.8 at 1,088, and
+  the chapter's timing cell measured the fused layer at 1,046 images/s
+  against 1,154 the run before.
   Every chapter under 25 min. The 2.15x reported before compared runs on different
   machines: see the table at the end. **Why 2x is out of reach on this
   machine:** half of 41.5 is 20.7 min, and Chapter 4's two recipes alone
@@ -566,6 +577,7 @@ import numpy as np  # noqa: E402
 
 from cnn_course import data, experiments, models, train  # noqa: E402
 from cnn_course.layers import with_keras_batchnorm  # noqa: E402
+from cnn_course.train import warmup_cosine  # noqa: E402
 
 #: Epochs of the new ResNet recipe (Chapter 4 trains the same).
 RESNET_NEW_EPOCHS = 14
@@ -584,15 +596,6 @@ class Recipe:
     optimizer: object      # steps_per_epoch, epochs -> optimizer
     label_smoothing: float = 0.0
     augment: tuple = ()
-
-
-def warmup_cosine(peak, epochs, steps_per_epoch):
-    """Linear warm-up from peak / 10 to peak over half an epoch, then a
-    cosine down to 0 at the last step (as Chapter 4 writes it)."""
-    warmup = steps_per_epoch // 2
-    return keras.optimizers.schedules.CosineDecay(
-        peak / 10, decay_steps=epochs * steps_per_epoch - warmup,
-        warmup_target=peak, warmup_steps=warmup)
 
 
 def _cosine(peak, warmup=False, weight_decay=None):

@@ -729,16 +729,16 @@ def compare(
 ):
     """A controlled experiment: the same data and budget for every arm and seed.
 
-    For each arm and each seed: :func:`cnn_course.train.setup` with that
-    seed, build the model, compile it with a fresh optimizer, and
-    :func:`cnn_course.train.fit` it. (In fact each arm compiles one network
-    and, for each seed, gives it the new model's variables (weights,
-    moving statistics, random state) and the optimizer's initial state
-    before fitting: the same runs, with the same numbers, but Keras traces
-    the training step once per arm instead of once per run, a saving of
-    seconds per run for a deep network.) Only the architecture differs between
-    arms; runs with the same seed see the same data in the same order, so
-    arms can be compared seed by seed (:meth:`Comparison.difference`). The
+    For each arm and each seed, the run of a new model:
+    :func:`cnn_course.train.setup` with that seed, build the model, compile
+    it with a fresh optimizer, and :func:`cnn_course.train.fit` it. So that
+    Keras traces the training step once per arm rather than once per run
+    (seconds per run for a deep network), each arm compiles one network
+    and, before each run, gives it the variables of the seed's new model
+    (weights, moving statistics, random state) and the optimizer's initial
+    state: the same numbers. Only the architecture differs between arms;
+    runs with the same seed see the same data in the same order, so arms
+    can be compared seed by seed (:meth:`Comparison.difference`). The
     global dtype policy is restored afterwards, even if a run fails.
 
     Args:

@@ -27,16 +27,47 @@ def _layers(model):
     return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
 
 
+def _wiring(model):
+    """For each layer of :func:`_layers`, where its inputs come from: the
+    1-based position of the layer that computes each, or ``"input k"``.
+
+    Read from the model's configuration (each layer's inbound nodes name the
+    layers whose outputs it reads); a ``Sequential`` model is a chain.
+    """
+    layers = _layers(model)
+    if isinstance(model, keras.Sequential):
+        return [["input 1"]] + [[f"layer {position}"] for position in range(1, len(layers))]
+    inputs = [layer.name for layer in model.layers if isinstance(layer, keras.layers.InputLayer)]
+    where = {name: f"input {k}" for k, name in enumerate(inputs, start=1)}
+    where.update({layer.name: f"layer {k}" for k, layer in enumerate(layers, start=1)})
+
+    def sources(node):
+        if isinstance(node, dict):
+            if "keras_history" in node:
+                return [where.get(node["keras_history"][0], "?")]
+            return [found for value in node.values() for found in sources(value)]
+        if isinstance(node, (list, tuple)):
+            return [found for value in node for found in sources(value)]
+        return []
+
+    configs = {entry["name"]: entry for entry in model.get_config()["layers"]}
+    return [sources(configs[layer.name].get("inbound_nodes", [])) for layer in layers]
+
+
 def _summary(row):
     kind, shape, params, _ = row
     return f"{kind} {format_shape(shape)} with {params:,} parameters"
 
 
 def assert_same_network(model, reference):
-    """Check that two models have the same layers, in the same order.
+    """Check that two models have the same layers, in the same order, wired
+    the same way.
 
     Layer by layer: the same type, output shape, number of parameters and
-    configuration (activation, kernel size, strides, padding, rates, ...).
+    configuration (activation, kernel size, strides, padding, rates, ...),
+    and the same inputs: each layer reads the outputs of the layers at the
+    same positions (a branch of an inception module fed from the wrong
+    layer has the right shapes but not the right wiring).
     Layer names are ignored, and so are the weights' values. Input layers
     are skipped (the first layer's output shape reflects the input), so a
     functional model can be checked against a ``Sequential`` one.
@@ -99,3 +130,9 @@ def assert_same_network(model, reference):
             f"model has {len(mine)} layers, reference {len(theirs)}: the {which} "
             f"goes on with {_summary(extra)}"
         )
+    for index, (row, a, b) in enumerate(zip(mine, _wiring(model), _wiring(reference)), start=1):
+        if a != b:
+            raise AssertionError(
+                f"layer {index} ({_summary(row)}) is wired differently: it reads "
+                f"{', '.join(a)} against {', '.join(b)}"
+            )

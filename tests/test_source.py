@@ -87,3 +87,49 @@ def test_arguments_must_be_models(model, reference):
     reference = lenet5() if reference else "lenet5"
     with pytest.raises(TypeError, match="must be a keras.Model. Received: .* of type str"):
         assert_same_network(model, reference)
+
+
+def inception_3a(swap_concatenation=False):
+    """Module 3a of GoogLeNet (Szegedy et al., 2015, Figure 2b and Table 1:
+    64, 96, 128, 16, 32, 32) on a 28x28x192 input, written out by hand."""
+    layers = keras.layers
+    x = keras.Input((28, 28, 192))
+    tower1 = layers.Conv2D(64, 1, padding="same", activation="relu")(x)
+    reduce3 = layers.Conv2D(96, 1, padding="same", activation="relu")(x)
+    tower2 = layers.Conv2D(128, 3, padding="same", activation="relu")(reduce3)
+    reduce5 = layers.Conv2D(16, 1, padding="same", activation="relu")(x)
+    tower3 = layers.Conv2D(32, 5, padding="same", activation="relu")(reduce5)
+    pooled = layers.MaxPooling2D(3, strides=1, padding="same")(x)
+    tower4 = layers.Conv2D(32, 1, padding="same", activation="relu")(pooled)
+    towers = [tower1, tower2, tower3, tower4]
+    if swap_concatenation:  # the same 256 channels, in another order
+        towers = [tower4, tower2, tower3, tower1]
+    return keras.Model(x, layers.Concatenate()(towers))
+
+
+def test_an_inception_module_written_out_matches_the_package_in_wiring_too():
+    from cnn_course.models.googlenet import inception_module
+
+    x = keras.Input((28, 28, 192))
+    package = keras.Model(x, inception_module(x, 64, 96, 128, 16, 32, 32))
+    assert_same_network(inception_3a(), package)
+    # the same layers and shapes; only the order of the concatenation differs
+    with pytest.raises(AssertionError, match="layer 1 differs"):  # Keras lists them in another order
+        assert_same_network(inception_3a(swap_concatenation=True), package)
+
+
+def residual(shortcut_from_the_input=True):
+    """y = x + F(x) with F two 3x3 convolutions (He et al., 2016, Figure 2);
+    or, wrongly, the shortcut taken after F's first layer."""
+    x = keras.Input((8, 8, 16))
+    first = keras.layers.Conv2D(16, 3, padding="same", activation="relu")(x)
+    second = keras.layers.Conv2D(16, 3, padding="same")(first)
+    return keras.Model(x, keras.layers.Add()([x if shortcut_from_the_input else first, second]))
+
+
+def test_a_shortcut_from_the_wrong_place_is_found():
+    assert_same_network(residual(), residual())
+    with pytest.raises(AssertionError, match=r"layer 3 \(Add \(None, 8, 8, 16\) with 0 parameters\) "
+                                             r"is wired differently: it reads layer 1, layer 2 "
+                                             r"against input 1, layer 2"):
+        assert_same_network(residual(shortcut_from_the_input=False), residual())

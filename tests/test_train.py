@@ -356,3 +356,19 @@ def test_compare_compiles_every_run_alike_and_its_budget_names_xla():
 def test_a_comparisons_wall_time_reads_as_prose(seconds, words):
     # seconds under a minute (one decimal under ten), minutes from one minute on
     assert experiments._duration_in_words(seconds) == words
+
+
+def test_warmup_cosine_warms_up_over_half_an_epoch_then_reaches_zero():
+    steps, epochs, peak = 100, 4, 3e-3
+    rate = train.warmup_cosine(peak, epochs, steps)
+    at = [float(keras.ops.convert_to_numpy(rate(s))) for s in (0, 25, 50, 225, 400)]
+    assert at[0] == pytest.approx(peak / 10)
+    assert at[0] < at[1] < at[2]
+    assert at[2] == pytest.approx(peak)            # warm-up ends at half an epoch
+    # a cosine from step 50 to 400: halfway (step 225) at half the peak
+    assert at[3] == pytest.approx(peak / 2, rel=1e-5)
+    assert at[4] == pytest.approx(0.0, abs=1e-9)   # the last step reaches 0
+    with pytest.raises(ValueError, match=r"`peak` must be a positive learning rate. Received: peak=0"):
+        train.warmup_cosine(0, epochs, steps)
+    with pytest.raises(ValueError, match="`steps_per_epoch`"):
+        train.warmup_cosine(peak, epochs, 0)
