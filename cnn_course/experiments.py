@@ -11,7 +11,7 @@ one difference the experiment studies.
 - :func:`head_arms`: Network in Network's global average pooling against a
   fully connected head on the same body, with and without dropout.
 - :func:`activation_arms`: ReLU against tanh in the same four-layer network
-  (AlexNet's Figure 1).
+  (AlexNet's Figure 1 experiment; the paper gives no sizes, these are ours).
 - :func:`shortcut_arms` (Chapter 2): the ResNet paper's plain and residual
   CIFAR networks (:func:`cifar_net`) at two depths, for the degradation
   problem; :func:`gradient_norms` measures their gradients layer by layer.
@@ -70,6 +70,7 @@ def small_alexnet(normalization=None, classes=10, name=None):
         >>> [l.name for l in small_alexnet("lrn").layers][:3]
         ['conv1', 'norm1', 'pool1']
     """
+    _checks.one_of(normalization, "normalization", (None, "lrn", "batchnorm"))
     model = keras.Sequential([keras.Input(INPUT_SHAPE)], name=name or f"small_alexnet_{normalization}")
     for index, filters in enumerate((32, 64), start=1):
         model.add(layers.Conv2D(filters, 5, padding="same", activation="relu", name=f"conv{index}"))
@@ -101,8 +102,8 @@ def normalization_arms():
 def stacked_net(kernels, width=32, stages=2, classes=10, name=None):
     """A stem, then stages of ``width -> width`` convolutions and pooling.
 
-    A 3x3 stem convolution (the same in every arm) brings the image to
-    ``width`` channels. Each of the ``stages`` then applies the convolutions
+    A 3x3 stem convolution with stride 2 (the same in every arm) brings the
+    image to ``width`` channels at half its size. Each of the ``stages`` then applies the convolutions
     listed in ``kernels`` (e.g. ``(5,)`` or ``(3, 3)``), all mapping
     ``width`` channels to ``width`` channels with ``same`` padding and a
     ReLU, and a 2x2 max-pool; global average pooling and a softmax finish.
@@ -178,6 +179,7 @@ def nin_small(head="gap", head_dropout=0.0, classes=10, name=None):
         >>> fc.count_params() - gap.count_params()  # 7*7*10*512 + 512 + 512*10 + 10
         256522
     """
+    _checks.one_of(head, "head", ("gap", "fc"))
     model = network_in_network(
         NIN_SMALL, INPUT_SHAPE, classes, include_top=False, name=name or f"nin_{head}"
     )
@@ -211,12 +213,15 @@ def head_arms():
 
 
 def four_layer_net(activation="relu", classes=10, name=None):
-    """AlexNet's Figure 1 network: four layers, only the activation varies.
+    """A four-layer network for AlexNet's Figure 1 experiment: ReLU or tanh.
 
-    Three 5x5 convolutions (32, 32, 64 filters) with 2x2 max-pooling and a
-    dense softmax layer. Each activation gets the initialization made for
-    it: He et al. (2015) for ReLU, Glorot and Bengio (2010) for tanh, so
-    neither arm starts with signals that shrink or grow layer by layer.
+    Krizhevsky et al. (2012) say only "a four-layer convolutional neural
+    network" on CIFAR-10; the sizes here are ours, for Fashion-MNIST: three
+    5x5 convolutions (32, 32, 64 filters) with 2x2 max-pooling and a dense
+    softmax layer. Besides the activation, only the initialization differs:
+    each activation gets the one made for it, He et al. (2015) for ReLU,
+    Glorot and Bengio (2010) for tanh (and any other), so neither arm
+    starts with signals that shrink or grow layer by layer.
 
     Example:
         >>> from cnn_course.experiments import four_layer_net
@@ -370,7 +375,11 @@ def cifar_net(blocks, shortcuts=True, widths=CIFAR_WIDTHS, classes=10, name=None
     _checks.boolean(shortcuts, "shortcuts")
     widths = _checks.positive_ints(widths, "widths")
     classes = _checks.positive_int(classes, "classes")
-    _checks.image_shape(INPUT_SHAPE, 2 ** (len(widths) - 1), "cifar_net")
+    if 2 ** (len(widths) - 1) > min(INPUT_SHAPE[:2]):  # each stage after the first halves
+        raise ValueError(
+            f"`widths` has too many stages for {INPUT_SHAPE[0]}x{INPUT_SHAPE[1]} images: "
+            f"each stage after the first halves the maps, so at most "
+            f"{min(INPUT_SHAPE[:2]).bit_length()} widths. Received: widths={widths!r}")
     depth = 2 * blocks * len(widths) + 2
     inputs = keras.Input(INPUT_SHAPE, name="image")
     x = layers.ReLU(name="stem_relu")(_conv_bn(inputs, widths[0], 1, "stem"))

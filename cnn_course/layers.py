@@ -110,9 +110,9 @@ class LocalResponseNormalization(keras.layers.Layer):
                 f"Received: depth_radius={depth_radius!r}"
             )
         self.depth_radius = depth_radius
-        self.bias = float(bias)
-        self.alpha = float(alpha)
-        self.beta = float(beta)
+        self.bias = _checks.non_negative(bias, "bias")
+        self.alpha = _checks.non_negative(alpha, "alpha")
+        self.beta = _checks.non_negative(beta, "beta")
 
     def call(self, inputs):
         if keras.backend.backend() == "tensorflow" and len(inputs.shape) == 4:

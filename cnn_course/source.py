@@ -66,8 +66,9 @@ def assert_same_network(model, reference):
     Layer by layer: the same type, output shape, number of parameters and
     configuration (activation, kernel size, strides, padding, rates, ...),
     and the same inputs: each layer reads the outputs of the layers at the
-    same positions (a branch of an inception module fed from the wrong
-    layer has the right shapes but not the right wiring).
+    same positions (a residual block whose shortcut leaves from its first
+    convolution instead of its input has the right layers and shapes, but
+    not the right wiring).
     Layer names are ignored, and so are the weights' values. Input layers
     are skipped (the first layer's output shape reflects the input), so a
     functional model can be checked against a ``Sequential`` one.

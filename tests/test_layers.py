@@ -387,3 +387,12 @@ def test_with_keras_batchnorm_swaps_only_the_layer_class_and_keeps_the_function(
 def test_with_keras_batchnorm_names_what_it_needs():
     with pytest.raises(ValueError, match="model must be a keras.Model"):
         L.with_keras_batchnorm(L.FusedBatchNormalization())
+
+
+def test_lrn_names_a_constant_that_is_not_a_number():
+    from cnn_course.layers import LocalResponseNormalization
+
+    with pytest.raises(TypeError, match=r"`alpha` must be a non-negative number. Received: alpha='1e-4'"):
+        LocalResponseNormalization(alpha="1e-4")
+    with pytest.raises(ValueError, match=r"`beta` must be a non-negative number. Received: beta=-0.75"):
+        LocalResponseNormalization(beta=-0.75)

@@ -393,3 +393,12 @@ def test_predict_with_flips_refuses_to_return_nan():
                                                  kernel_initializer="ones")])
     with pytest.raises(ValueError, match="`x`.*not finite"):  # 4 x 3e38 is inf
         train.predict_with_flips(model, np.full((1, 1, 4, 1), 3e38, "float32"))
+
+
+def test_experiment_networks_refuse_an_arm_they_do_not_know():
+    # "bn" once built the arm without normalization, silently
+    with pytest.raises(ValueError, match=r"`normalization` must be one of None, 'lrn', "
+                                         r"'batchnorm'. Received: normalization='bn'"):
+        experiments.small_alexnet("bn")
+    with pytest.raises(ValueError, match=r"`head` must be one of 'gap', 'fc'. Received: head='dense'"):
+        experiments.nin_small("dense")

@@ -133,7 +133,8 @@ def test_cifar_net_refuses_bad_arguments():
         cifar_net(0)
     with pytest.raises(TypeError, match=r"`shortcuts` must be True or False. Received: shortcuts='yes'"):
         cifar_net(3, shortcuts="yes")
-    with pytest.raises(ValueError, match=r"`input_shape` is too small for cifar_net"):
+    with pytest.raises(ValueError, match=r"`widths` has too many stages for 28x28 images: .* "
+                                         r"at most 5 widths. Received: widths=\(8, 8, 8, 8, 8, 8\)"):
         cifar_net(1, widths=(8, 8, 8, 8, 8, 8))  # 28 cannot be halved 5 times
 
 

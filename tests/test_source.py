@@ -133,3 +133,11 @@ def test_a_shortcut_from_the_wrong_place_is_found():
                                              r"is wired differently: it reads layer 1, layer 2 "
                                              r"against input 1, layer 2"):
         assert_same_network(residual(shortcut_from_the_input=False), residual())
+
+
+def test_an_inception_module_names_the_width_that_is_wrong():
+    from cnn_course.models.googlenet import inception_module
+
+    x = keras.Input((28, 28, 192))
+    with pytest.raises(ValueError, match=r"`c5_reduce` must be a positive integer. Received: c5_reduce=0"):
+        inception_module(x, 64, 96, 128, 0, 32, 32)

@@ -101,7 +101,10 @@ def alexnet(
 
     Deviations: the two towers share one device, and LRN runs over all 96
     (or 256) maps at once, so at the boundary between the towers' halves it
-    mixes maps the paper kept on different GPUs.
+    mixes maps the paper kept on different GPUs. The weights start from
+    Keras' default initializers, where the paper (Section 5) drew them from
+    a Gaussian with standard deviation 0.01 and set the biases of conv2,
+    conv4, conv5 and the hidden dense layers to 1.
 
     Args:
         input_shape: ``(height, width, channels)``; each side at least 67.
@@ -160,7 +163,9 @@ def alexnet_one_tower(
     :func:`alexnet` with ``towers=1``: conv2, conv4 and conv5 see all the
     maps of the layer below, which the paper's two GPUs could not afford.
     62,378,344 parameters at 227x227x3 with 1000 classes. ``lrn=True`` adds
-    the paper's normalization back (Caffe's single-tower ``bvlc_alexnet``).
+    the paper's normalization back. (Caffe's ``bvlc_alexnet`` is not this
+    network: it keeps the two groups of conv2, conv4 and conv5, and so
+    :func:`alexnet`'s 60,965,224 parameters, on one device.)
 
     The arguments are those of :func:`alexnet`, without ``towers``: a
     one-tower model cannot be asked for two.

@@ -44,7 +44,9 @@ TABLE1_OPS_M = {"3a": 128, "3b": 304, "4a": 73, "4b": 88, "4c": 100,
 #: Modules whose output feeds an auxiliary classifier (Section 5).
 AUXILIARY_AFTER = ("4a", "4d")
 
-#: Smallest input side. Five halvings down to 1x1 need 32; the auxiliary
+#: Smallest input side. Five halvings take 32 to 1x1 (with ``same``
+#: padding smaller sides would build too, their last modules running on 1x1
+#: maps: 32 is a floor we chose, not one the layers impose); the auxiliary
 #: classifiers' 5x5 pooling needs a 5x5 map at 4a, hence 65. The seed-001
 #: version's ``valid`` poolings and 7x7 average pool need 63.
 GOOGLENET_MIN_SIDE = 32
@@ -81,8 +83,11 @@ def inception_module(x, c1, c3_reduce, c3, c5_reduce, c5, pool_proj, name="incep
         >>> inception_module(x, 64, 96, 128, 16, 32, 32).shape
         (None, 28, 28, 256)
     """
+    for width, argument in ((c1, "c1"), (c3_reduce, "c3_reduce"), (c3, "c3"),
+                            (c5_reduce, "c5_reduce"), (c5, "c5"), (pool_proj, "pool_proj")):
+        _checks.positive_int(width, argument)
+
     def conv(tensor, filters, kernel, suffix):
-        filters = _checks.positive_int(filters, "widths")
         return layers.Conv2D(
             filters, kernel, padding="same", activation="relu", name=f"{name}_{suffix}"
         )(tensor)

@@ -142,9 +142,10 @@ def lenet5_rbf_codes(classes=10, seed=0):
 
     The paper draws each class as a stylised 7x12 bitmap of its character.
     For ten classes these are the digits 0-9, drawn from a 5x7 dot-matrix
-    font stretched to 12 rows with a one-pixel margin on each side; for any
-    other number of classes the codes are random +1/-1 vectors (seeded), as
-    the paper suggests for classes without a natural picture.
+    font: its 7 rows stretched to 10, in the middle of the 12x7 bitmap with
+    a margin of one pixel all round; for any other number of classes the
+    codes are random +1/-1 vectors (seeded). The paper notes that random
+    codes could have been used too; it drew its own.
 
     Example:
         >>> from cnn_course.models.lenet import lenet5_rbf_codes
@@ -187,7 +188,9 @@ def lenet5_paper(
     criterion, Eq. 9); hence ``classifier_activation`` defaults to ``None``
     here, not ``"softmax"`` as elsewhere. The codes of the ten digits come
     from a 5x7 font (:func:`lenet5_rbf_codes`), not the paper's hand-drawn
-    bitmaps.
+    bitmaps. The weights start from Keras' default initializers; the paper
+    drew each from a uniform distribution in +-2.4 / F, F the fan-in of the
+    unit it feeds.
 
     Args:
         input_shape: ``(height, width, channels)``; each side at least 32,

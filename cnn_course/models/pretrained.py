@@ -159,9 +159,10 @@ def load_imagenet_weights(model, source):
     that follows it. Every kernel shape and stride is checked on the way.
     keras.applications' ResNets give their convolutions a bias before
     BatchNorm; ours are bias-free (as in the paper), so the bias ``b`` is
-    folded into the moving mean (``mean - b``), and the difference of the
-    BatchNorm epsilons (1.001e-5 there, 1e-5 here) into the variance: the
-    outputs are the same up to float rounding.
+    folded into the moving mean (``mean - b``), and any difference of the
+    BatchNorm epsilons into the variance (there is none today: both use
+    1.001e-5, the smallest TensorFlow's fused kernel accepts): the outputs
+    are the same up to float rounding.
 
     As in keras.applications, a model with its classifier needs
     ``classes=1000`` (VGG also its 224x224 input); a model without it

@@ -191,7 +191,7 @@ def resnet(
 
 
 def resnet18(input_shape=(224, 224, 3), classes=1000, **kwargs):
-    """ResNet-18: basic blocks [2, 2, 2, 2], 11,689,512 parameters.
+    """ResNet-18: basic blocks [2, 2, 2, 2], 11,689,512 trainable parameters.
 
     Other keyword arguments go to :func:`resnet`.
 
@@ -204,7 +204,7 @@ def resnet18(input_shape=(224, 224, 3), classes=1000, **kwargs):
 
 
 def resnet34(input_shape=(224, 224, 3), classes=1000, **kwargs):
-    """ResNet-34: basic blocks [3, 4, 6, 3], 21,797,672 parameters.
+    """ResNet-34: basic blocks [3, 4, 6, 3], 21,797,672 trainable parameters.
 
     Other keyword arguments go to :func:`resnet`.
 
@@ -217,7 +217,7 @@ def resnet34(input_shape=(224, 224, 3), classes=1000, **kwargs):
 
 
 def resnet50(input_shape=(224, 224, 3), classes=1000, **kwargs):
-    """ResNet-50: bottleneck blocks [3, 4, 6, 3], 25,557,032 parameters.
+    """ResNet-50: bottleneck blocks [3, 4, 6, 3], 25,557,032 trainable parameters.
 
     Other keyword arguments go to :func:`resnet`.
 
@@ -230,7 +230,7 @@ def resnet50(input_shape=(224, 224, 3), classes=1000, **kwargs):
 
 
 def resnet101(input_shape=(224, 224, 3), classes=1000, **kwargs):
-    """ResNet-101: bottleneck blocks [3, 4, 23, 3], 44,549,160 parameters.
+    """ResNet-101: bottleneck blocks [3, 4, 23, 3], 44,549,160 trainable parameters.
 
     Other keyword arguments go to :func:`resnet`.
 
@@ -243,7 +243,7 @@ def resnet101(input_shape=(224, 224, 3), classes=1000, **kwargs):
 
 
 def resnet152(input_shape=(224, 224, 3), classes=1000, **kwargs):
-    """ResNet-152: bottleneck blocks [3, 8, 36, 3], 60,192,808 parameters.
+    """ResNet-152: bottleneck blocks [3, 8, 36, 3], 60,192,808 trainable parameters.
 
     Other keyword arguments go to :func:`resnet`.
 
