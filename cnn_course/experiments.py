@@ -103,10 +103,11 @@ def stacked_net(kernels, width=32, stages=2, classes=10, name=None):
     """A stem, then stages of ``width -> width`` convolutions and pooling.
 
     A 3x3 stem convolution with stride 2 (the same in every arm) brings the
-    image to ``width`` channels at half its size. Each of the ``stages`` then applies the convolutions
-    listed in ``kernels`` (e.g. ``(5,)`` or ``(3, 3)``), all mapping
-    ``width`` channels to ``width`` channels with ``same`` padding and a
-    ReLU, and a 2x2 max-pool; global average pooling and a softmax finish.
+    image to ``width`` channels at half its size. Each of the ``stages``
+    then applies the convolutions listed in ``kernels`` (e.g. ``(5,)`` or
+    ``(3, 3)``), all mapping ``width`` channels to ``width`` channels with
+    ``same`` padding and a ReLU, and a 2x2 max-pool; global average pooling
+    and a softmax finish.
     ``(5,)`` and ``(3, 3)`` give stages with the same receptive field, and
     with C = ``width`` their weights are 25C^2 and 18C^2: VGG's comparison.
 
