@@ -145,17 +145,36 @@ def rate(value, name):
     return float(value)
 
 
-def non_negative(value, name):
-    """Return ``value`` as a float if it is a number >= 0 (e.g. an L2 factor)."""
+def _number(value, name, requirement, accept):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
-            f"`{name}` must be a non-negative number. Received: {name}={value!r}"
+            f"`{name}` must be {requirement}. Received: {name}={value!r} "
+            f"of type {type(value).__name__}"
         )
-    if not value >= 0:
-        raise ValueError(
-            f"`{name}` must be a non-negative number. Received: {name}={value!r}"
-        )
+    if not accept(value):
+        raise ValueError(f"`{name}` must be {requirement}. Received: {name}={value!r}")
     return float(value)
+
+
+def non_negative(value, name):
+    """Return ``value`` as a float if it is a number >= 0 (e.g. an L2 factor).
+
+    Raises:
+        TypeError: if ``value`` is not a real number (or is a bool).
+        ValueError: if it is negative or NaN.
+    """
+    return _number(value, name, "a non-negative number", lambda v: v >= 0)
+
+
+def positive(value, name):
+    """Return ``value`` as a float if it is a finite number > 0 (e.g. a
+    learning rate). NumPy scalars count as numbers.
+
+    Raises:
+        TypeError: if ``value`` is not a real number (or is a bool).
+        ValueError: if it is 0, negative, infinite or NaN.
+    """
+    return _number(value, name, "a positive finite number", lambda v: 0 < v < float("inf"))
 
 
 def image_shape(input_shape, min_side, architecture, channels=None):

@@ -31,7 +31,7 @@ from keras import layers
 from . import _checks, train
 
 from .layers import FusedBatchNormalization, LocalResponseNormalization
-from .models.nin import network_in_network
+from .models.nin import _fc_only, network_in_network
 
 #: Input shape of every arm, that of Fashion-MNIST images.
 INPUT_SHAPE = (28, 28, 1)
@@ -172,7 +172,7 @@ def nin_small(head="gap", head_dropout=0.0, classes=10, name=None):
       class's score, then a softmax. No weights.
     - ``"fc"``: the maps flattened into a fully connected layer of 512 ReLU
       units, then a dense softmax layer; ``head_dropout`` before each dense
-      layer.
+      layer (refused with ``"gap"``, which has no dense layer).
 
     Example:
         >>> from cnn_course.experiments import nin_small
@@ -181,6 +181,8 @@ def nin_small(head="gap", head_dropout=0.0, classes=10, name=None):
         256522
     """
     _checks.one_of(head, "head", ("gap", "fc"))
+    head_dropout = _checks.rate(head_dropout, "head_dropout")
+    _fc_only(head, head_dropout=head_dropout)
     model = network_in_network(
         NIN_SMALL, INPUT_SHAPE, classes, include_top=False, name=name or f"nin_{head}"
     )

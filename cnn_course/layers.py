@@ -298,9 +298,9 @@ def with_keras_batchnorm(model):
         True
     """
     if not isinstance(model, keras.Model):
-        raise ValueError(
-            f"model must be a keras.Model (Sequential or functional), got "
-            f"{type(model).__name__}: {model!r}"
+        raise TypeError(
+            f"`model` must be a keras.Model (Sequential or functional). "
+            f"Received: model={model!r} of type {type(model).__name__}"
         )
 
     def copy(layer):

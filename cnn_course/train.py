@@ -441,8 +441,7 @@ def warmup_cosine(peak, epochs, steps_per_epoch):
         >>> [round(float(rate(step)), 6) for step in (0, 215, 3 * 430)]
         [0.0003, 0.003, 0.0]
     """
-    if not (isinstance(peak, (int, float)) and peak > 0):
-        raise ValueError(f"`peak` must be a positive learning rate. Received: peak={peak!r}")
+    peak = _checks.positive(peak, "peak")
     epochs = _checks.positive_int(epochs, "epochs")
     steps_per_epoch = _checks.positive_int(steps_per_epoch, "steps_per_epoch")
     warmup = steps_per_epoch // 2

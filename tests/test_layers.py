@@ -385,8 +385,22 @@ def test_with_keras_batchnorm_swaps_only_the_layer_class_and_keeps_the_function(
 
 
 def test_with_keras_batchnorm_names_what_it_needs():
-    with pytest.raises(ValueError, match="model must be a keras.Model"):
+    with pytest.raises(TypeError, match=r"`model` must be a keras.Model \(Sequential or functional\). "
+                                        r"Received: model=<FusedBatchNormalization.* of type FusedBatchNormalization"):
         L.with_keras_batchnorm(L.FusedBatchNormalization())
+
+    class Subclassed(keras.Model):  # no graph of layers for clone_model to copy
+        def __init__(self):
+            super().__init__(name="subclassed")
+            self.norm = L.FusedBatchNormalization()
+
+        def call(self, x):
+            return self.norm(x)
+
+    model = Subclassed()
+    model(np.zeros((1, 4, 4, 2), "float32"))
+    with pytest.raises(ValueError, match="keras.models.clone_model, which could not copy 'subclassed'"):
+        L.with_keras_batchnorm(model)
 
 
 def test_lrn_names_a_constant_that_is_not_a_number():

@@ -402,3 +402,9 @@ def test_experiment_networks_refuse_an_arm_they_do_not_know():
         experiments.small_alexnet("bn")
     with pytest.raises(ValueError, match=r"`head` must be one of 'gap', 'fc'. Received: head='dense'"):
         experiments.nin_small("dense")
+    # the GAP head has no dense layer: dropout there was once dropped silently
+    with pytest.raises(ValueError, match=r"`head_dropout` applies only to the dense head "
+                                         r"\(head='fc'\), and this network has head='gap'"):
+        experiments.nin_small("gap", head_dropout=0.5)
+    with pytest.raises(ValueError, match=r"`head_dropout` must be a number in \[0, 1\)"):
+        experiments.nin_small("fc", head_dropout=1.5)

@@ -368,7 +368,14 @@ def test_warmup_cosine_warms_up_over_half_an_epoch_then_reaches_zero():
     # a cosine from step 50 to 400: halfway (step 225) at half the peak
     assert at[3] == pytest.approx(peak / 2, rel=1e-5)
     assert at[4] == pytest.approx(0.0, abs=1e-9)   # the last step reaches 0
-    with pytest.raises(ValueError, match=r"`peak` must be a positive learning rate. Received: peak=0"):
-        train.warmup_cosine(0, epochs, steps)
+    # a NumPy scalar is a learning rate like any other (np.float32 is no Python float)
+    float32_peak = train.warmup_cosine(np.float32(peak), epochs, steps)
+    assert float(keras.ops.convert_to_numpy(float32_peak(50))) == pytest.approx(peak)
+    for bad in (0, -1e-3, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=rf"`peak` must be a positive finite number. Received: peak={bad!r}"):
+            train.warmup_cosine(bad, epochs, steps)
+    for bad in ("3e-3", True, None):
+        with pytest.raises(TypeError, match=rf"`peak` must be a positive finite number. Received: peak={bad!r} of type"):
+            train.warmup_cosine(bad, epochs, steps)
     with pytest.raises(ValueError, match="`steps_per_epoch`"):
         train.warmup_cosine(peak, epochs, 0)

@@ -249,6 +249,23 @@ def test_resnet_small_and_fashion_cnn():
 # ------------------------------------------------------------ argument checks
 
 
+def test_nin_refuses_dense_head_settings_without_a_dense_head():
+    # these once built the GAP network without any dropout or hidden layer, silently
+    for call, setting in (
+        (lambda: models.network_in_network(head_dropout=0.5), "head_dropout=0.5"),
+        (lambda: models.network_in_network(fc_units=512), "fc_units=512"),
+        (lambda: models.network_in_network(head="fc", head_dropout=0.5, include_top=False),
+         "head_dropout=0.5"),
+    ):
+        with pytest.raises(ValueError, match=rf"`{setting.split('=')[0]}` applies only to the "
+                                             rf"dense head \(head='fc'\).* Received: {setting}"):
+            call()
+    with_fc = models.network_in_network(head="fc", head_dropout=0.5, fc_units=64)
+    assert [layer.name for layer in with_fc.layers[-5:]] == [
+        "flatten", "hidden_dropout", "fc_hidden", "head_dropout", "fc"]
+    assert with_fc.get_layer("head_dropout").rate == 0.5
+
+
 @pytest.mark.parametrize(
     "call, argument",
     [

@@ -123,6 +123,18 @@ def _check_blocks(blocks, classes, head):
     return rows
 
 
+def _fc_only(head, **settings):
+    """Refuse settings of the dense head when no dense head is built, rather
+    than build a network without them (a silent wrong comparison)."""
+    for name, value in settings.items():
+        if head != "fc" and value:
+            raise ValueError(
+                f"`{name}` applies only to the dense head (head='fc'), and this network "
+                f"has head={head!r}: no dense layer to use it. Received: {name}={value!r}; "
+                f"leave it out or pass head='fc'"
+            )
+
+
 def network_in_network(
     blocks=NIN_CIFAR10,
     input_shape=(32, 32, 3),
@@ -170,9 +182,10 @@ def network_in_network(
         classifier_activation: activation of the output, or ``None`` for
             logits.
         head: ``"gap"`` (global average pooling) or ``"fc"``.
-        head_dropout: dropout before each dense layer of the ``"fc"`` head.
+        head_dropout: dropout before each dense layer of the ``"fc"`` head;
+            refused (``ValueError``) with any other head.
         fc_units: width of a hidden dense layer in the ``"fc"`` head, or
-            ``None`` for none.
+            ``None`` for none; refused with any other head.
         batchnorm: BatchNorm after every convolution (the seed's choice).
         weight_decay: L2 factor on the kernels (the seed: 1e-6).
         name: name of the model.
@@ -195,6 +208,8 @@ def network_in_network(
     head_dropout = _checks.rate(head_dropout, "head_dropout")
     if fc_units is not None:
         fc_units = _checks.positive_int(fc_units, "fc_units")
+    _fc_only(head if include_top else "no head (include_top=False)",
+             head_dropout=head_dropout, fc_units=fc_units)
     model = keras.Sequential([keras.Input(tuple(input_shape))], name=name)
     for index, (kernel, widths, pool, dropout) in enumerate(rows, start=1):
         for layer in mlpconv(kernel, widths, batchnorm, weight_decay, name=f"block{index}"):
