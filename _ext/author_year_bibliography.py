@@ -3,12 +3,13 @@
 The chapters cite works as ``[Krizhevsky et al., 2012](link)``: plain
 Markdown, so that they read the same in Colab. This Sphinx extension gives
 the bibliography page (sphinxcontrib-bibtex) the same labels, in place of
-pybtex's default ``[KSH12]``, and sorts the list by author and year. Works
+pybtex's default ``[KSH12]``, and sorts the list as the labels read. Works
 that would share a label get a letter in the list's order: ``He et al.,
 2015a``, ``He et al., 2015b``. Enabled in ``_config.yml``
 (``local_extensions`` and ``bibtex_default_style: author_year``).
 """
 
+import unicodedata
 from collections import Counter
 from string import ascii_lowercase
 
@@ -16,6 +17,7 @@ import pybtex.plugin
 from pybtex.richtext import Text
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
+from pybtex.style.sorting import BaseSortingStyle
 
 
 def _surname(person):
@@ -53,11 +55,28 @@ class AuthorYearLabelStyle(BaseLabelStyle):
                 used[label] += 1
 
 
+class LabelSortingStyle(BaseSortingStyle):
+    """Sorted as the labels read: by ``Surname et al.``, then year, then
+    title. pybtex's ``author_year_title`` sorts by every author's name, which
+    put [Hu et al., 2020] (Hu, Shen, Albanie, ...) before [Hu et al., 2018]
+    (Hu, Shen, Sun)."""
+
+    def sorting_key(self, entry):
+        who, year = author_year(entry).rsplit(", ", 1)
+        return _plain(who), year, _plain(entry.fields.get("title", ""))
+
+
+def _plain(text):
+    """Lower case without accents, so that Géron sorts before Glorot."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower())
+                   if not unicodedata.combining(c))
+
+
 class AuthorYearStyle(UnsrtStyle):
-    """pybtex's ``unsrt`` entries with author-year labels, sorted by author."""
+    """pybtex's ``unsrt`` entries with author-year labels, in label order."""
 
     default_label_style = AuthorYearLabelStyle
-    default_sorting_style = "author_year_title"
+    default_sorting_style = LabelSortingStyle
 
 
 def setup(app):

@@ -24,7 +24,7 @@ backend: a script can set the environment before Keras is imported.
 
 import importlib
 
-__version__ = "0.6.1"
+__version__ = "0.6.2"
 
 _SUBMODULES = (
     "analysis", "data", "experiments", "layers", "models", "settings", "source", "train",

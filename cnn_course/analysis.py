@@ -78,7 +78,11 @@ _GLOBAL_POOLING = (
     _L.GlobalMaxPooling1D, _L.GlobalMaxPooling2D, _L.GlobalMaxPooling3D,
 )
 
-#: Layers that cost no multiply-adds by the convention of this module.
+#: Layers that cost no multiply-adds by the convention of this module (activations,
+#: normalization, dropout and noise, merges, pooling, reshaping and padding, and
+#: preprocessing); the tuple of classes is in the source.
+#:
+#: :meta hide-value:
 NO_MACS = (
     # activations
     _L.Activation, _L.ReLU, _L.LeakyReLU, _L.PReLU, _L.ELU, _L.Softmax,

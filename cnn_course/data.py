@@ -8,7 +8,6 @@ runs, a subset. :func:`make_dataset` turns arrays into reproducibly shuffled and
 augmented batches for ``model.fit``, on any Keras backend.
 """
 
-import collections
 import contextlib
 import glob
 import gzip
@@ -16,6 +15,7 @@ import hashlib
 import http.client
 import os
 import tempfile
+import typing
 import urllib.request
 import zlib
 
@@ -83,14 +83,25 @@ FASHION_MNIST_TIMEOUT = 60
 #: Training images in Fashion-MNIST.
 FASHION_MNIST_TRAIN_SIZE = 60_000
 
-Splits = collections.namedtuple(
-    "Splits", ["x_train", "y_train", "x_valid", "y_valid", "x_test", "y_test"]
-)
-Splits.__doc__ = """Training, validation and test arrays, in that order.
+class Splits(typing.NamedTuple):
+    """Training, validation and test arrays, in that order.
 
-Unpack it (``x_train, y_train, x_valid, y_valid, x_test, y_test = splits``)
-or use the field names.
-"""
+    Unpack it (``x_train, y_train, x_valid, y_valid, x_test, y_test = splits``)
+    or use the field names.
+    """
+
+    #: Training images, one per row of the first axis.
+    x_train: np.ndarray
+    #: Their labels, class indices.
+    y_train: np.ndarray
+    #: Validation images, held out from the training set.
+    x_valid: np.ndarray
+    #: Their labels.
+    y_valid: np.ndarray
+    #: Test images.
+    x_test: np.ndarray
+    #: Their labels.
+    y_test: np.ndarray
 
 
 # Keras' fallback when its home is not writable (see ``keras.utils.get_file``).

@@ -544,7 +544,7 @@ class Difference(collections.namedtuple("Difference", "mean low high per_seed co
 
     def points(self, per_seed=False):
         """The difference of two accuracies in percentage points, e.g.
-        ``"-0.95 points (95% CI -1.30 to -0.60)"``; with ``per_seed=True``
+        ``"-0.95 points (95% CI -1.32 to -0.58)"``; with ``per_seed=True``
         each seed's difference too, in the order of the seeds:
         ``"-0.95 points (95% CI -1.32 to -0.58; per seed -1.10, -0.80, -0.95)"``."""
         seeds = ""

@@ -430,7 +430,6 @@ def block_diagram(model, prefix, ax=None, show_shapes=True):
     rows = {}
     for name, depth in level.items():
         rows.setdefault(depth, []).append(name)
-    width = max(len(names) for names in rows.values())
     position = {}
     for depth in sorted(rows):
         names = rows[depth]

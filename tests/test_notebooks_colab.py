@@ -144,6 +144,16 @@ def bibliography_labels():
     return labels
 
 
+def test_bibliography_lists_works_as_their_labels_read():
+    # by first author, then "and B" or "et al.", then year: Hu et al., 2018
+    # once came after Hu et al., 2020, and Géron after Glorot
+    labels = list(dict.fromkeys(bibliography_labels().values()))
+    assert labels.index("Hu et al., 2018") < labels.index("Hu et al., 2020")
+    assert labels.index("Géron, 2019") < labels.index("Glorot and Bengio, 2010")
+    assert labels.index("LeCun et al., 1989") < labels.index("LeCun et al., 1998")
+    assert labels.index("He et al., 2016b") < labels.index("Hu et al., 2018")
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
 def test_citations_read_as_the_bibliography_labels(chapter):
     # One citation style in the chapters and on the bibliography page.

@@ -71,6 +71,13 @@ def test_readme_installs_this_release():
     assert f"release is **{VERSION}**" in " ".join(readme.split())
 
 
+def test_api_page_installs_this_release():
+    # it once said @main, which need not match the reference it introduces
+    page = (ROOT / "book" / "api.md").read_text()
+    pins = re.findall(r"cnn_course @ git\+(\S+?)@([\w./-]+)", page)
+    assert pins == [(CONFIG["repository"]["url"], TAG)], pins
+
+
 def test_python_and_keras_floors():
     # keras 3.13 and newer need Python 3.11 (their own requires-python).
     assert PYPROJECT["project"]["requires-python"] == ">=3.11"

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from cnn_course import experiments, train
+from cnn_course import train
 from cnn_course.experiments import cifar_net, gradient_norms, shortcut_arms
 from helpers import batchnorm_params, conv_params, dense_params
 

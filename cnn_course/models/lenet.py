@@ -142,10 +142,10 @@ def lenet5_rbf_codes(classes=10, seed=0):
 
     The paper draws each class as a stylised 7x12 bitmap of its character.
     For ten classes these are the digits 0-9, drawn from a 5x7 dot-matrix
-    font: its 7 rows stretched to 10, in the middle of the 12x7 bitmap with
-    a margin of one pixel all round; for any other number of classes the
-    codes are random +1/-1 vectors (seeded). The paper notes that random
-    codes could have been used too; it drew its own.
+    font: its 7 rows stretched to 10, in the middle of the bitmap (7 wide,
+    12 tall) with a margin of one pixel all round; for any other number of
+    classes the codes are random +1/-1 vectors (seeded). The paper notes
+    that random codes could have been used too; it drew its own.
 
     Example:
         >>> from cnn_course.models.lenet import lenet5_rbf_codes
