@@ -83,6 +83,7 @@ FASHION_MNIST_TIMEOUT = 60
 #: Training images in Fashion-MNIST.
 FASHION_MNIST_TRAIN_SIZE = 60_000
 
+
 class Splits(typing.NamedTuple):
     """Training, validation and test arrays, in that order.
 

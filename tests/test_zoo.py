@@ -260,6 +260,8 @@ def test_nin_refuses_dense_head_settings_without_a_dense_head():
         with pytest.raises(ValueError, match=rf"`{setting.split('=')[0]}` applies only to the "
                                              rf"dense head \(head='fc'\).* Received: {setting}"):
             call()
+    with pytest.raises(ValueError, match=r"this network has include_top=False: no dense layer"):
+        models.network_in_network(head="fc", fc_units=64, include_top=False)
     with_fc = models.network_in_network(head="fc", head_dropout=0.5, fc_units=64)
     assert [layer.name for layer in with_fc.layers[-5:]] == [
         "flatten", "hidden_dropout", "fc_hidden", "head_dropout", "fc"]

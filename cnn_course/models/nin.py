@@ -123,15 +123,18 @@ def _check_blocks(blocks, classes, head):
     return rows
 
 
-def _fc_only(head, **settings):
+def _fc_only(head, include_top=True, **settings):
     """Refuse settings of the dense head when no dense head is built, rather
     than build a network without them (a silent wrong comparison)."""
+    if head == "fc" and include_top:
+        return
+    built = f"head={head!r}" if include_top else "include_top=False"
     for name, value in settings.items():
-        if head != "fc" and value:
+        if value:
             raise ValueError(
                 f"`{name}` applies only to the dense head (head='fc'), and this network "
-                f"has head={head!r}: no dense layer to use it. Received: {name}={value!r}; "
-                f"leave it out or pass head='fc'"
+                f"has {built}: no dense layer to use it. Received: {name}={value!r}; "
+                f"leave it out or build the dense head"
             )
 
 
@@ -208,8 +211,7 @@ def network_in_network(
     head_dropout = _checks.rate(head_dropout, "head_dropout")
     if fc_units is not None:
         fc_units = _checks.positive_int(fc_units, "fc_units")
-    _fc_only(head if include_top else "no head (include_top=False)",
-             head_dropout=head_dropout, fc_units=fc_units)
+    _fc_only(head, include_top, head_dropout=head_dropout, fc_units=fc_units)
     model = keras.Sequential([keras.Input(tuple(input_shape))], name=name)
     for index, (kernel, widths, pool, dropout) in enumerate(rows, start=1):
         for layer in mlpconv(kernel, widths, batchnorm, weight_decay, name=f"block{index}"):
