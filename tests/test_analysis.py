@@ -93,9 +93,9 @@ def test_group_sums_a_module():
     group = cost.group("m_")
     assert group["macs"] == 8 * 8 * 2 * 4 + 8 * 8 * 2 * 9 * 4
     assert group["layers"] == 3 and group["output_shape"] == (None, 8, 8, 4)
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="No layer name starts with 'nothing_'"):
         cost.group("nothing_")
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="No layer named 'nothing'"):
         cost.row("nothing")
 
 

@@ -473,3 +473,12 @@ def test_real_fashion_mnist():
     assert train_counts.tolist() == [6_000] * 10
     assert np.bincount(d.y_test, minlength=10).tolist() == [1_000] * 10
     assert len(data.FASHION_MNIST_CLASSES) == 10
+
+
+def test_class_names_are_in_zalandos_label_order():
+    # github.com/zalandoresearch/fashion-mnist, "Labels": label 0 is
+    # T-shirt/top, ..., label 9 is Ankle boot; no data needed
+    assert data.FASHION_MNIST_CLASSES == (
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    )

@@ -92,11 +92,9 @@ def test_spp_matches_reference_and_has_fixed_length(size):
     np.testing.assert_allclose(out, spp_reference(x, (1, 2, 4)))
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 5, 13, 100])
-@pytest.mark.parametrize("bins", [1, 2, 3, 4, 6])
+@pytest.mark.parametrize("size, bins", [
+    (size, bins) for size in (1, 2, 3, 5, 13, 100) for bins in (1, 2, 3, 4, 6) if size >= bins])
 def test_spp_windows_are_never_empty_and_cover_the_side(size, bins):
-    if size < bins:
-        return
     edges = L.spp_edges(size, bins)
     assert all(end > start for start, end in edges)
     assert edges[0][0] == 0 and edges[-1][1] == size

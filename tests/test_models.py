@@ -39,7 +39,7 @@ def test_lenet5_shape_walk():
     assert shape_of(model, "output") == (None, 10)
 
 
-def test_lenet5_layers_are_the_papers():
+def test_lenet5_keeps_the_papers_layer_sizes():
     model = models.lenet5()
     assert isinstance(model.get_layer("s2"), keras.layers.AveragePooling2D)
     assert model.get_layer("c1").kernel_size == (5, 5)
@@ -48,7 +48,10 @@ def test_lenet5_layers_are_the_papers():
     tanh_max = models.lenet5(activation="tanh", subsampling="max")
     assert isinstance(tanh_max.get_layer("s4"), keras.layers.MaxPooling2D)
     assert tanh_max.get_layer("c1").activation is keras.activations.tanh
-    assert tanh_max.count_params() == 61_706  # pooling has no weights here
+    # pooling has no weights here, and C3 reads all six maps (no Table I)
+    assert tanh_max.count_params() == (
+        conv_params(5, 1, 6) + conv_params(5, 6, 16) + conv_params(5, 16, 120)
+        + dense_params(120, 84) + dense_params(84, 10))
 
 
 # --------------------------------------------------------------------- AlexNet
@@ -275,18 +278,19 @@ def test_alexnet_one_tower_takes_no_towers_argument():
     assert model.count_params() == 62_378_344  # figures.md, single tower
 
 
-@pytest.mark.parametrize("blocks", [[], (), None, [(5, (8, 8, None))]])
-def test_network_in_network_needs_blocks(blocks):
+@pytest.mark.parametrize("blocks, error", [
+    ([], ValueError), ((), ValueError), (None, TypeError), ([(5, (8, 8, None))], ValueError)])
+def test_network_in_network_needs_blocks(blocks, error):
     # blocks=[] used to build a 0-parameter model whose 3 outputs were the
     # input's channels, whatever `classes` said.
-    with pytest.raises((ValueError, TypeError), match=r"`blocks` must be a non-empty"):
+    with pytest.raises(error, match=r"`blocks` must be a non-empty"):
         models.network_in_network(blocks=blocks)
 
 
 def test_nin_is_the_authors_model_and_takes_no_blocks():
     with pytest.raises(TypeError, match="blocks"):
         models.build_model("nin", blocks=[])
-    assert models.nin().count_params() == 966_986  # figures.md, CIFAR-10 NiN
+    assert models.nin().count_params() == 966_986  # the authors' CIFAR-10 model; test_zoo derives it
 
 
 def test_network_in_network_gap_head_needs_one_map_per_class():

@@ -150,6 +150,25 @@ def test_fit_takes_validation_data_with_sample_weights():
     run = train.fit(compiled(weighted_metrics=["accuracy"]), x, y,
                     validation_data=(x, y, np.ones(len(x))), epochs=1, verbose=0)
     assert "val_loss" in run.history
+    # the weights count: the frozen network is more confident than not in
+    # class 1 for every image, so weighting only class 1's images gives a
+    # loss below the unweighted training loss, which its class 0 images raise
+    run = train.fit(always_class_one(), x, y, epochs=1, verbose=0,
+                    validation_data=(x, y, (y == 1).astype("float32")))
+    assert run.history["val_loss"][0] < run.history["loss"][0]
+
+
+def test_fit_trains_with_the_sample_weights_it_is_given():
+    x, y = xy()
+    keras.utils.set_random_seed(0)
+    model = compiled()
+    before = [w.copy() for w in model.get_weights()]
+    train.fit(model, x, y, sample_weight=np.zeros(len(x)), epochs=1, verbose=0)
+    # weight 0 on every image: no gradient, so Adam moves nothing
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)
+    train.fit(model, x, y, sample_weight=np.ones(len(x)), epochs=1, verbose=0)
+    assert any(not np.array_equal(old, new) for old, new in zip(before, model.get_weights()))
 
 
 def test_fit_takes_a_dataset_for_validation_and_for_training():
@@ -163,11 +182,29 @@ def test_fit_takes_a_dataset_for_validation_and_for_training():
         train.fit(compiled(), valid, y, epochs=1)
 
 
+def always_class_one():
+    """A frozen network that predicts class 1 for every image (SGD at rate 0)."""
+    model = keras.Sequential([
+        keras.Input((8, 8, 1)),
+        keras.layers.Flatten(),
+        keras.layers.Dense(2, activation="softmax", kernel_initializer="zeros",
+                           bias_initializer=keras.initializers.Constant([0.0, 1.0])),
+    ])
+    model.compile(keras.optimizers.SGD(0.0), "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
 def test_fit_takes_validation_split_from_the_end_as_model_fit_does():
     x, y = xy(40)
     run = train.fit(compiled(), x, y, validation_split=0.25, epochs=1, verbose=0)
     assert "val_accuracy" in run.history
     assert run.samples_per_second * run.seconds == pytest.approx(30)  # 40 - 10
+    # only the last 10 images are of class 1: validated on them, a network that
+    # always says 1 is always right; on the first 10 it would always be wrong
+    last_ten = np.repeat([0, 1], [30, 10])
+    run = train.fit(always_class_one(), x, last_ten, validation_split=0.25, epochs=1, verbose=0)
+    assert run.history["val_accuracy"] == [1.0]
     with pytest.raises(ValueError, match="not both"):
         train.fit(compiled(), x, y, validation_data=(x, y), validation_split=0.2)
     with pytest.raises(ValueError, match="validation_split"):
@@ -219,6 +256,29 @@ def test_paired_difference_hand_worked():
         "+2.33 points (95% CI +0.90 to +3.77; per seed +2.00, +3.00, +2.00)")
     with pytest.raises(ValueError, match="two seeds"):
         experiments.paired_difference([0.9], [0.8])
+    with pytest.raises(ValueError, match=r"`values` and `baseline` must be lists of the same "
+                                         r"length.* Received: \(3,\) and \(2,\)"):
+        experiments.paired_difference([0.90, 0.92, 0.94], [0.88, 0.89])
+    for confidence in (0, 1, 1.5, -0.95):
+        with pytest.raises(ValueError, match=rf"`confidence` must be between 0 and 1. "
+                                             rf"Received: {confidence}"):
+            experiments.paired_difference([0.90, 0.92], [0.88, 0.89], confidence)
+
+
+def test_compare_refuses_what_it_cannot_run_before_training():
+    x, y = xy(16)
+    splits = Splits(x, y, x, y, x, y)
+    arms = {"a": small_cnn, "b": small_cnn}
+    with pytest.raises(ValueError, match=r"`arms` must name at least one arm"):
+        experiments.compare({}, splits, seeds=(0, 1), epochs=1)
+    for seeds in ((), (0, 0)):
+        with pytest.raises(ValueError, match=rf"`seeds` must be distinct and not empty. "
+                                             rf"Received: seeds={re.escape(repr(seeds))}"):
+            experiments.compare(arms, splits, seeds=seeds, epochs=1)
+    with pytest.raises(ValueError, match=r"`optimizer` as a dict needs one entry per arm "
+                                         r"\['a', 'b'\]. Received: \['a'\]"):
+        experiments.compare(arms, splits, seeds=(0, 1), epochs=1,
+                            optimizer={"a": lambda: keras.optimizers.Adam()})
 
 
 def fake_comparison(a, b):
@@ -242,6 +302,9 @@ def test_comparison_pairs_by_seed_and_never_reports_a_spread_from_one_seed():
         single.difference("a", "b")
     with pytest.raises(ValueError, match="Unknown arm"):
         result.difference("c", "b")
+    with pytest.raises(ValueError, match=r"Unknown metric 'val_auc'; the runs recorded "
+                                         r"\['val_accuracy'\]"):
+        result.values("a", "val_auc")
 
 
 def test_compare_restores_the_policy_even_when_an_arm_fails():

@@ -115,3 +115,69 @@ def _tiny_model():
         pooled = keras.layers.Lambda(lambda t: keras.ops.mean(keras.ops.cast(t, "float32"), axis=(1, 2, 3), keepdims=False)[:, None])(inputs)
         _MODEL["model"] = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(pooled))
     return _MODEL["model"]
+
+
+# Well-formed arguments: never refused, and the result checked against an
+# independent computation (the tests above accept any refusal that names an
+# argument, which a helper refusing everything would also pass).
+
+
+@FAST
+@given(
+    pairs=st.integers(2, 6).flatmap(lambda n: st.tuples(
+        st.lists(st.floats(-1, 1), min_size=n, max_size=n),
+        st.lists(st.floats(-1, 1), min_size=n, max_size=n))),
+    confidence=st.floats(0.5, 0.99),
+)
+def test_paired_difference_is_scipys_t_interval(pairs, confidence):
+    from scipy import stats
+
+    values, baseline = pairs
+    d = experiments.paired_difference(values, baseline, confidence)
+    differences = np.subtract(values, baseline)
+    spread = np.std(differences, ddof=1) / np.sqrt(len(differences))
+    if spread == 0:
+        low = high = differences.mean()
+    else:
+        low, high = stats.t.interval(confidence, len(differences) - 1,
+                                     loc=differences.mean(), scale=spread)
+    assert (d.low, d.high) == (pytest.approx(low, abs=1e-12), pytest.approx(high, abs=1e-12))
+    assert d.per_seed == pytest.approx(tuple(differences))
+
+
+@FAST
+@given(
+    classes=st.integers(1, 6),
+    data=st.data(),
+)
+def test_confusion_matrix_counts_every_pair(classes, data):
+    from collections import Counter
+
+    n = data.draw(st.integers(0, 12))
+    labels = st.lists(st.integers(0, classes - 1), min_size=n, max_size=n)
+    y_true, y_pred = data.draw(labels), data.draw(labels)
+    matrix = confusion_matrix(y_true, y_pred, classes)
+    counts = Counter(zip(y_true, y_pred))
+    assert matrix.tolist() == [[counts[(t, p)] for p in range(classes)] for t in range(classes)]
+
+
+@FAST
+@given(
+    x=hnp.arrays("float32", st.tuples(st.integers(1, 9), st.integers(1, 5), st.integers(1, 5),
+                                      st.integers(1, 3)), elements=st.floats(0, 1, width=32)),
+    batch_size=st.integers(1, 7),
+    augment=st.sampled_from([(), "flip", ("shift", "flip")]),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_make_dataset_batches_well_formed_arrays(x, batch_size, augment, seed):
+    y = np.arange(len(x)) % 3
+    ds = make_dataset(x, y, batch_size=batch_size, augment=augment, seed=seed)
+    batches = [ds[i] for i in range(len(ds))]
+    assert [len(b[0]) for b in batches[:-1]] == [batch_size] * (len(batches) - 1)
+    # every label once, each image with its own label (shuffled together)
+    assert sorted(np.concatenate([b[1] for b in batches]).tolist()) == sorted(y.tolist())
+    if not augment:
+        seen = np.concatenate([b[0] for b in batches])
+        order = np.concatenate([b[1] for b in batches])
+        for image, label in zip(seen, order):
+            assert any(np.array_equal(image, x[i]) for i in np.flatnonzero(y == label))

@@ -78,7 +78,10 @@ def test_entries_hold_the_builders_default_input_shape():
 
 # Minimum sides worked out by hand from the layer tables (see the builders'
 # docstrings): AlexNet 11x11/4 and three 3x3/2 pools -> 67; LeNet-5 two 5x5
-# and two 2x2 -> 16, 32 for the paper's C5; five halvings -> 32.
+# and two 2x2 -> 16, 32 for the paper's C5; VGG-16 five 2x2 pools -> 32;
+# Geron's CNN three 2x2 pools -> 8. GoogLeNet and ResNet-50 are floors of the
+# package's choosing: 32, where their five halvings are exact (with "same"
+# padding they round up, so smaller inputs would also build).
 HAND_WORKED_MIN_SIDES = {
     "alexnet": 67, "lenet5": 16, "lenet5_paper": 32, "vgg16": 32,
     "googlenet": 32, "resnet50": 32, "fashion_cnn": 8,
@@ -189,7 +192,7 @@ def test_unknown_name_lists_the_valid_ones(name):
 def test_build_model_passes_keyword_arguments():
     model = build_model("vgg16", input_shape=(32, 32, 3), classes=10, dropout=0.2)
     assert model.get_layer("dropout1").rate == 0.2
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
         build_model("lenet5", colour=True)
 
 

@@ -222,6 +222,42 @@ def test_compare_runs_every_arm_and_seed_and_restores_policy():
     assert keras.mixed_precision.global_policy().name == "float32"
 
 
+def layer_kinds(model):
+    return [type(layer).__name__ for layer in model.layers]
+
+
+def test_experiment_arms_differ_in_the_studied_part():
+    # each arm must hold what it is named for: swapping the "LRN" arm for
+    # small_alexnet(None), "tanh" for a ReLU network or "FC + dropout" for
+    # the plain FC head once left every other check of these arms passing
+    from cnn_course.layers import LocalResponseNormalization
+
+    norm = {k: b() for k, b in experiments.normalization_arms().items()}
+    assert "LocalResponseNormalization" not in layer_kinds(norm["none"])
+    assert "BatchNormalization" not in " ".join(layer_kinds(norm["none"]))
+    for index in (1, 2):
+        lrn = norm["LRN"].get_layer(f"norm{index}")
+        assert isinstance(lrn, LocalResponseNormalization)
+        # AlexNet, Section 3.3: k = 2, n = 5 (a half-width of 2), alpha = 1e-4, beta = 0.75
+        assert (lrn.depth_radius, lrn.bias, lrn.alpha, lrn.beta) == (2, 2.0, 1e-4, 0.75)
+    acts = {k: b() for k, b in experiments.activation_arms().items()}
+    for arm, activation, initializer in (("ReLU", "relu", "HeNormal"),
+                                         ("tanh", "tanh", "GlorotUniform")):
+        convs = [layer for layer in acts[arm].layers if isinstance(layer, keras.layers.Conv2D)]
+        assert len(convs) == 3
+        for conv in convs:
+            assert conv.activation.__name__ == activation, (arm, conv.name)
+            assert type(conv.kernel_initializer).__name__ == initializer, (arm, conv.name)
+    heads = {k: b() for k, b in experiments.head_arms().items()}
+    assert "Dense" not in layer_kinds(heads["GAP"])
+    assert "Dropout" not in layer_kinds(heads["FC"])
+    assert [layer.rate for layer in heads["FC + dropout"].layers
+            if isinstance(layer, keras.layers.Dropout)] == [0.5, 0.5]
+    # the dense head's weights: 7*7*10 -> 512 -> 10, by hand
+    assert (heads["FC"].count_params() - heads["GAP"].count_params()
+            == 7 * 7 * 10 * 512 + 512 + 512 * 10 + 10)
+
+
 def test_experiment_arms_differ_only_in_the_studied_part():
     norm = {k: b() for k, b in experiments.normalization_arms().items()}
     assert norm["none"].count_params() == norm["LRN"].count_params()

@@ -25,7 +25,7 @@ def test_layered_view_legend_makes_the_image_taller():
 
 def test_adapter_is_scoped_even_when_drawing_fails():
     model = models.lenet5()
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="drawing failed"):
         with viz.keras3_output_shapes():
             assert model.get_layer("c1").output_shape == (None, 28, 28, 6)
             raise RuntimeError("drawing failed")

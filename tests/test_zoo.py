@@ -10,9 +10,7 @@ import pytest
 
 from cnn_course import models
 from cnn_course.analysis import analyze
-from cnn_course.models.googlenet import TABLE1_OPS_M
-from cnn_course.models.resnet import TABLE1_GFLOPS
-from helpers import conv_params, dense_params
+from helpers import batchnorm_params, conv_params, dense_params
 
 
 def trainable(model):
@@ -20,6 +18,24 @@ def trainable(model):
 
 
 # ----------------------------------------------------------- LeNet-5 (paper)
+
+
+# Table I of LeCun et al. (1998): the S2 maps each C3 map reads, column by column.
+TABLE_I_COLUMNS = (
+    (0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (4, 5, 0), (5, 0, 1),
+    (0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5), (3, 4, 5, 0), (4, 5, 0, 1), (5, 0, 1, 2),
+    (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5),
+    (0, 1, 2, 3, 4, 5),
+)
+
+
+def test_lenet5_c3_connections_are_table_i():
+    from cnn_course.models.lenet import LENET5_C3_TABLE
+
+    reads = [tuple(i for i in range(6) if LENET5_C3_TABLE[i][j]) for j in range(16)]
+    assert reads == [tuple(sorted(column)) for column in TABLE_I_COLUMNS]
+    # 60 connections of 5x5 weights, and a bias per map: C3's 1,516 parameters
+    assert sum(map(len, TABLE_I_COLUMNS)) * 25 + 16 == 1_516
 
 
 def test_lenet5_paper_has_exactly_60000_parameters_split_as_in_the_paper():
@@ -124,8 +140,34 @@ def test_nin_seed002_matches_printed_summary():
 
 # ------------------------------------------------------------------ GoogLeNet
 
-# Table 1's printed ops (millions; figures.md) for the consistent modules.
-PRINTED_OPS = {m: ops for m, ops in TABLE1_OPS_M.items() if m != "5a"}
+# Table 1's printed ops (millions; figures.md) for the consistent modules
+# (5a's printed 54M matches no consistent count, see below).
+PRINTED_OPS = {"3a": 128, "3b": 304, "4a": 73, "4b": 88, "4c": 100, "4d": 119,
+               "4e": 170, "5b": 71}
+# Table 1's widths of each module: #1x1, #3x3 reduce, #3x3, #5x5 reduce,
+# #5x5, pool proj (figures.md).
+TABLE1_WIDTHS = {
+    "3a": (64, 96, 128, 16, 32, 32), "3b": (128, 128, 192, 32, 96, 64),
+    "4a": (192, 96, 208, 16, 48, 64), "4b": (160, 112, 224, 24, 64, 64),
+    "4c": (128, 128, 256, 24, 64, 64), "4d": (112, 144, 288, 32, 64, 64),
+    "4e": (256, 160, 320, 32, 128, 128), "5a": (256, 160, 320, 32, 128, 128),
+    "5b": (384, 192, 384, 48, 128, 128),
+}
+
+
+def inception_params(cin, c1, c3r, c3, c5r, c5, proj):
+    """Weights and biases of one module of Table 1, by arithmetic."""
+    return (conv_params(1, cin, c1) + conv_params(1, cin, c3r) + conv_params(3, c3r, c3)
+            + conv_params(1, cin, c5r) + conv_params(5, c5r, c5) + conv_params(1, cin, proj))
+
+
+def table1_inputs():
+    """Each module's input depth: the stem's 192 channels, then the previous
+    module's four branches concatenated."""
+    depth, inputs = 192, {}
+    for module, (c1, _, c3, _, c5, proj) in TABLE1_WIDTHS.items():
+        inputs[module], depth = depth, c1 + c3 + c5 + proj
+    return inputs
 TABLE1_OUTPUT = {
     "3a": (28, 256), "3b": (28, 480), "4a": (14, 512), "4b": (14, 512),
     "4c": (14, 512), "4d": (14, 528), "4e": (14, 832), "5a": (7, 832), "5b": (7, 1024),
@@ -155,18 +197,21 @@ def test_googlenet_output_sizes_from_table_1(googlenet_analysis, module):
     assert shape == (None, side, side, depth)
 
 
-def test_googlenet_module_params_by_arithmetic_and_total():
+@pytest.mark.parametrize("module", sorted(TABLE1_WIDTHS))
+def test_googlenet_module_params_by_arithmetic(module):
+    layers = [l for l in models.googlenet().layers if l.name.startswith(f"inception_{module}_")]
+    expected = inception_params(table1_inputs()[module], *TABLE1_WIDTHS[module])
+    assert sum(l.count_params() for l in layers) == expected
+
+
+def test_googlenet_total_params_by_arithmetic_on_table_1():
     model = models.googlenet()
-    widths = {"3a": (192, 64, 96, 128, 16, 32, 32), "5b": (832, 384, 192, 384, 48, 128, 128)}
-    for name, (cin, c1, c3r, c3, c5r, c5, proj) in widths.items():
-        expected = (
-            conv_params(1, cin, c1) + conv_params(1, cin, c3r) + conv_params(3, c3r, c3)
-            + conv_params(1, cin, c5r) + conv_params(5, c5r, c5) + conv_params(1, cin, proj)
-        )
-        layers = [l for l in model.layers if l.name.startswith(f"inception_{name}_")]
-        assert sum(l.count_params() for l in layers) == expected
-    # The paper: about 6.8M parameters (its per-layer column is a few % low).
-    assert model.count_params() == pytest.approx(6.8e6, rel=0.05)
+    stem = conv_params(7, 3, 64) + conv_params(1, 64, 64) + conv_params(3, 64, 192)
+    modules = sum(inception_params(table1_inputs()[m], *w) for m, w in TABLE1_WIDTHS.items())
+    classifier = dense_params(1024, 1000)
+    # 6,998,552: the paper prints no total; its per-layer column (which the
+    # text rounds to "about 6.8M") runs a few percent low, see figures.md
+    assert model.count_params() == stem + modules + classifier
     assert model.get_layer("dropout").rate == 0.4
     assert [l.name for l in model.layers if "lrn" in l.name] == ["lrn1", "lrn2"]
 
@@ -197,7 +242,7 @@ def test_googlenet_seed001_reproduces_the_bugs():
 RESNET_TRAINABLE = {  # figures.md (torchvision's counts)
     18: 11_689_512, 34: 21_797_672, 50: 25_557_032, 101: 44_549_160, 152: 60_192_808,
 }
-RESNET_GMACS = TABLE1_GFLOPS  # Table 1
+RESNET_GMACS = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}  # Table 1, printed
 
 
 @pytest.mark.parametrize("depth", sorted(RESNET_TRAINABLE))
@@ -215,7 +260,12 @@ def test_resnet50_block_structure():
     assert model.get_layer("conv3_1_1_conv").strides == (2, 2)
     assert not model.get_layer("conv2_1_1_conv").use_bias
     assert "conv2_2_shortcut_conv" not in [l.name for l in model.layers]  # identity
-    assert analyze(model).row("conv5_3_out").receptive_field > 224
+    # 483 pixels: 7 (conv1) + 4 (the /2 max-pool) + 3 x 8 + 4 x 16 + 6 x 32
+    # + 3 x 64 (each block's one 3x3 conv at its stage's stride), with the
+    # stride in the first 1x1 conv as in the paper's released models; the
+    # value Araujo et al. (Distill, 2019, "Computing receptive fields")
+    # list for ResNet-50 v1. A stride in the 3x3 conv would give 427.
+    assert analyze(model).row("conv5_3_out").receptive_field == 483
 
 
 def test_se_resnet50_count_from_figures():
@@ -232,6 +282,31 @@ def test_resnet_seed001_matches_printed_count():
     assert model.get_layer("stage2_1_conv2").count_params() == 147_584  # printed
     assert model.get_layer("stage3_1_shortcut").count_params() == 33_024  # printed
     assert model.get_layer("stage4_2_out").output.shape == (None, 28, 28, 512)
+
+
+def basic_block_params(cin, c):
+    """Two bias-free 3x3 convolutions with BatchNorm, and a projection
+    (1x1 conv and BatchNorm, the paper's option B) where the shape changes."""
+    params = 2 * batchnorm_params(c) + conv_params(3, cin, c, bias=False) + conv_params(3, c, c, bias=False)
+    if cin != c:
+        params += conv_params(1, cin, c, bias=False) + batchnorm_params(c)
+    return params
+
+
+@pytest.mark.parametrize("blocks", [(2, 2, 2), (1, 2, 2)])  # the default, Chapter 4's
+def test_resnet_small_params_by_arithmetic(blocks):
+    small = models.resnet_small(widths=(32, 64, 128), blocks=blocks)
+    expected = conv_params(3, 1, 32, bias=False) + batchnorm_params(32) + dense_params(128, 10)
+    cin = 32
+    for c, n in zip((32, 64, 128), blocks):
+        for _ in range(n):
+            expected += basic_block_params(cin, c)
+            cin = c
+    assert small.count_params() == expected
+    # projections only where a stage begins with a new width and a stride of 2
+    shortcuts = sorted({l.name.rsplit("_", 1)[0] for l in small.layers if "shortcut" in l.name})
+    assert shortcuts == ["stage2_1_shortcut", "stage3_1_shortcut"]
+    assert small.get_layer("stage3_1_out").output.shape == (None, 7, 7, 128)
 
 
 def test_resnet_small_and_fashion_cnn():
@@ -269,28 +344,29 @@ def test_nin_refuses_dense_head_settings_without_a_dense_head():
 
 
 @pytest.mark.parametrize(
-    "call, argument",
+    "call, argument, error",
     [
-        (lambda: models.resnet(42), "depth"),
-        (lambda: models.resnet(50, input_shape=(16, 16, 3)), "input_shape"),
-        (lambda: models.resnet(50, se_ratio=0), "se_ratio"),
-        (lambda: models.googlenet(input_shape=(31, 31, 3)), "input_shape"),
-        (lambda: models.googlenet(input_shape=(64, 64, 3), auxiliary_classifiers=True), "input_shape"),
-        (lambda: models.googlenet(auxiliary_classifiers="yes"), "auxiliary_classifiers"),
-        (lambda: models.network_in_network(head="dense"), "head"),
-        (lambda: models.network_in_network(input_shape=(3, 3, 3)), "input_shape"),
-        (lambda: models.network_in_network(blocks=((5, (192, 0, 96), "max", 0.5),)), "widths"),
-        (lambda: models.network_in_network(blocks=((5, (8, 8, 8), "mean", 0.5),)), "pooling"),
-        (lambda: models.alexnet(towers=3), "towers"),
-        (lambda: models.vgg("F"), "config"),
-        (lambda: models.vgg16_seed002(kernel_typo="yes"), "kernel_typo"),
-        (lambda: models.lenet5_paper(input_shape=(28, 28, 1)), "input_shape"),
-        (lambda: models.resnet_small(widths=(32, -1), blocks=(2, 2)), "widths"),
-        (lambda: models.resnet_small(widths=(32, 64), blocks=(2,)), "widths"),
-        (lambda: models.fashion_cnn(classes=0), "classes"),
+        (lambda: models.resnet(42), "depth", ValueError),
+        (lambda: models.resnet(50, input_shape=(16, 16, 3)), "input_shape", ValueError),
+        (lambda: models.resnet(50, se_ratio=0), "se_ratio", ValueError),
+        (lambda: models.googlenet(input_shape=(31, 31, 3)), "input_shape", ValueError),
+        (lambda: models.googlenet(input_shape=(64, 64, 3), auxiliary_classifiers=True), "input_shape", ValueError),
+        (lambda: models.googlenet(auxiliary_classifiers="yes"), "auxiliary_classifiers", TypeError),
+        (lambda: models.network_in_network(head="dense"), "head", ValueError),
+        (lambda: models.network_in_network(input_shape=(3, 3, 3)), "input_shape", ValueError),
+        (lambda: models.network_in_network(blocks=((5, (192, 0, 96), "max", 0.5),)), "widths", ValueError),
+        (lambda: models.network_in_network(blocks=((5, (8, 8, 8), "mean", 0.5),)), "pooling", ValueError),
+        (lambda: models.alexnet(towers=3), "towers", ValueError),
+        (lambda: models.vgg("F"), "config", ValueError),
+        (lambda: models.vgg16_seed002(kernel_typo="yes"), "kernel_typo", TypeError),
+        (lambda: models.lenet5_paper(input_shape=(28, 28, 1)), "input_shape", ValueError),
+        (lambda: models.resnet_small(widths=(32, -1), blocks=(2, 2)), "widths", ValueError),
+        (lambda: models.resnet_small(widths=(32, 64), blocks=(2,)), "widths", ValueError),
+        (lambda: models.fashion_cnn(classes=0), "classes", ValueError),
     ],
 )
-def test_builders_name_the_bad_argument(call, argument):
+def test_builders_name_the_bad_argument(call, argument, error):
     # A wrong type (auxiliary_classifiers="yes") is a TypeError, a wrong value a ValueError.
-    with pytest.raises((ValueError, TypeError), match=rf"`{argument}`"):
+    with pytest.raises(error, match=rf"`{argument}`") as raised:
         call()
+    assert type(raised.value) is error

@@ -33,9 +33,12 @@ STAGE_WIDTHS = (64, 128, 256, 512)
 #: A bottleneck block's output has this many times its inner width.
 EXPANSION = 4
 
-#: Smallest input side. Five halvings (conv1, pool1, conv3_1, conv4_1,
-#: conv5_1) leave a 1x1 map at 32. The seed-001 ResNet's three halvings and
-#: 4x4 average pool also need 32.
+#: Smallest input side accepted: at 32 the five halvings (conv1, pool1,
+#: conv3_1, conv4_1, conv5_1) are exact and leave a 1x1 map. A floor of our
+#: choosing: with ``same`` padding each halving rounds up, so smaller inputs
+#: would build too, down to 1x1 maps. The seed-001 ResNet's three halvings
+#: leave its 4x4 average pool an exact 4x4 map at 32 (it would build from
+#: 25, the halvings rounding up: 25 -> 13 -> 7 -> 4).
 RESNET_MIN_SIDE = 32
 RESNET_SEED001_MIN_SIDE = 32
 
