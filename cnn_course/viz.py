@@ -365,6 +365,12 @@ def plot_comparison(comparison, metrics=("accuracy", "val_accuracy"), ax=None):
     import matplotlib.pyplot as plt
     import numpy as np
 
+    for arm, runs in comparison.runs.items():
+        for metric in metrics:
+            if any(metric not in run.history for run in runs):
+                raise ValueError(
+                    f"`metrics`: the runs of arm {arm!r} recorded no {metric!r}; they "
+                    f"recorded {sorted(runs[0].history)}. Received: metrics={metrics!r}")
     if ax is None:
         fig, ax = plt.subplots(1, len(metrics), squeeze=False,
                                figsize=(min(_figure_width(), 3.4 * len(metrics)), 3.2))

@@ -64,6 +64,32 @@ def test_plots_return_figures():
     fig = viz.plot_history(history)
     assert len(fig.axes) == 2
     assert len(fig.axes[0].lines) == 2
+    # each panel plots its metric's values, training and validation, per epoch
+    plotted = {(axis.get_title() or axis.get_ylabel(), line.get_label()): list(line.get_ydata())
+               for axis in fig.axes for line in axis.lines}
+    assert sorted(plotted.values()) == sorted(history.values())
+    for (_, label), values in plotted.items():
+        metric = next(m for m, v in history.items() if v == values)
+        assert metric.startswith("val_") == (label == "validation"), (metric, label)
+
+
+def test_plot_comparison_draws_the_mean_over_seeds_and_their_range():
+    from types import SimpleNamespace
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    seeds = [[0.5, 0.7, 0.8], [0.3, 0.5, 0.9]]
+    runs = {"a": [SimpleNamespace(history={"val_accuracy": h}) for h in seeds]}
+    fig = viz.plot_comparison(SimpleNamespace(runs=runs), metrics=("val_accuracy",))
+    (axis,) = fig.axes
+    np.testing.assert_allclose(axis.lines[0].get_ydata(), [0.4, 0.6, 0.85])
+    band = axis.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(0.3) and band.max() == pytest.approx(0.9)
+    # a metric the runs did not record is named, not a bare KeyError
+    with pytest.raises(ValueError, match=r"`metrics`: the runs of arm 'a' recorded no 'accuracy'; "
+                                         r"they recorded \['val_accuracy'\]"):
+        viz.plot_comparison(SimpleNamespace(runs=runs))
 
 
 @pytest.mark.parametrize("epochs", [2, 4, 14])
