@@ -172,14 +172,15 @@ def test_new_recipes_are_what_chapter_4_trains(bench):
     def full_budget(name):   # NAME = budget(full=N, quick=...)
         return ast.literal_eval(next(k.value for k in assigned(name).keywords if k.arg == "full"))
 
-    def keywords(call):      # literal keyword arguments anywhere inside a call
+    def keywords(call):      # keyword arguments anywhere inside a call
         found = {}
         for node in ast.walk(call):
             for k in getattr(node, "keywords", []):
                 try:
                     found[k.arg] = ast.literal_eval(k.value)
-                except ValueError:   # not a literal: validation_data=(...), epochs=EPOCHS
-                    pass
+                except ValueError:   # not a literal (epochs=EPOCHS): its source, which
+                    # compares equal to no recipe value, so augment=AUG cannot pass
+                    found[k.arg] = f"<not a literal: {ast.unparse(k.value)}>"
         return found
 
     def call_on(model, method):   # model.compile(...), or train.fit(model, ...)

@@ -12,6 +12,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "book").glob("[0-9]*.ipynb"))
+assert CHAPTERS, f"no chapters found in {ROOT / 'book'}"  # else every check below passes empty
 
 
 @pytest.fixture(scope="module")

@@ -71,6 +71,25 @@ def test_lenet5_rbf_codes_are_fixed_and_distinct():
     assert not model.get_layer("output").trainable_weights
 
 
+def test_lenet5_rbf_codes_are_digit_bitmaps_or_seeded_random_codes():
+    from cnn_course.models.lenet import lenet5_rbf_codes
+
+    bitmaps = lenet5_rbf_codes().reshape(10, 12, 7)  # 84 = 12 rows of 7 (the paper's 7x12)
+    # a margin of one pixel all round, as the docstring says
+    for margin in (bitmaps[:, 0, :], bitmaps[:, -1, :], bitmaps[:, :, 0], bitmaps[:, :, -1]):
+        assert (margin == -1).all()
+    # "1" is a vertical stroke: its middle column is on from top to bottom of the glyph
+    assert (bitmaps[1, 1:11, 3] == 1).all()
+    # "8" is symmetric left to right, "7" is not
+    np.testing.assert_array_equal(bitmaps[8], bitmaps[8][:, ::-1])
+    assert not np.array_equal(bitmaps[7], bitmaps[7][:, ::-1])
+    # other class counts: random +1/-1 codes, fixed by the seed
+    codes = lenet5_rbf_codes(classes=5, seed=3)
+    assert codes.shape == (5, 84) and set(np.unique(codes)) == {-1.0, 1.0}
+    np.testing.assert_array_equal(codes, lenet5_rbf_codes(classes=5, seed=3))
+    assert not np.array_equal(codes, lenet5_rbf_codes(classes=5, seed=4))
+
+
 def test_lenet5_seed002_matches_printed_summary():
     model = models.lenet5_seed002()
     assert model.get_layer("c1").count_params() == 456
