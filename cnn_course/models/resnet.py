@@ -33,7 +33,7 @@ STAGE_WIDTHS = (64, 128, 256, 512)
 #: A bottleneck block's output has this many times its inner width.
 EXPANSION = 4
 
-#: Smallest input side accepted: at 32 the five halvings (conv1, pool1,
+#: Smallest input side accepted, 32, where the five halvings (conv1, pool1,
 #: conv3_1, conv4_1, conv5_1) are exact and leave a 1x1 map. A floor of our
 #: choosing: with ``same`` padding each halving rounds up, so smaller inputs
 #: would build too, down to 1x1 maps. The seed-001 ResNet's three halvings
