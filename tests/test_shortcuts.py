@@ -12,7 +12,7 @@ import pytest
 
 from cnn_course import train
 from cnn_course.experiments import cifar_net, gradient_norms, shortcut_arms
-from helpers import batchnorm_params, conv_params, dense_params
+from helpers import cifar_resnet_params
 
 
 @pytest.fixture(autouse=True)
@@ -39,25 +39,13 @@ def test_weight_layers_are_6n_plus_2_with_3n_shortcuts(n, shortcuts):
     assert model.name == f"{'resnet' if shortcuts else 'plain'}{6 * n + 2}"
 
 
-def expected_params(n, widths=(16, 32, 64), channels=1, classes=10):
-    """Bias-free 3x3 convolutions each followed by BatchNorm, and the fc layer."""
-    total = conv_params(3, channels, widths[0], bias=False) + batchnorm_params(widths[0])
-    previous = widths[0]
-    for filters in widths:
-        for index in range(n):
-            total += conv_params(3, previous, filters, bias=False) + batchnorm_params(filters)
-            total += conv_params(3, filters, filters, bias=False) + batchnorm_params(filters)
-            previous = filters
-    return total + dense_params(widths[-1], classes)
-
-
 @pytest.mark.parametrize("n", [3, 9])
 def test_plain_and_residual_nets_have_the_same_parameters(n):
     # Option A shortcuts have no weights: "our residual models have exactly
     # the same depth, width, and number of parameters as the plain
     # counterparts" (Section 4.2).
     plain, residual = cifar_net(n, shortcuts=False), cifar_net(n, shortcuts=True)
-    assert plain.count_params() == residual.count_params() == expected_params(n)
+    assert plain.count_params() == residual.count_params() == cifar_resnet_params((16, 32, 64), (n, n, n))
 
 
 @pytest.mark.parametrize("n, millions", [(3, 0.27), (5, 0.46), (7, 0.66), (9, 0.85)])

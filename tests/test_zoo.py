@@ -10,7 +10,7 @@ import pytest
 
 from cnn_course import models
 from cnn_course.analysis import analyze
-from helpers import batchnorm_params, conv_params, dense_params
+from helpers import cifar_resnet_params, conv_params, dense_params
 
 
 def trainable(model):
@@ -187,6 +187,8 @@ def table1_inputs():
     for module, (c1, _, c3, _, c5, proj) in TABLE1_WIDTHS.items():
         inputs[module], depth = depth, c1 + c3 + c5 + proj
     return inputs
+
+
 TABLE1_OUTPUT = {
     "3a": (28, 256), "3b": (28, 480), "4a": (14, 512), "4b": (14, 512),
     "4c": (14, 512), "4d": (14, 528), "4e": (14, 832), "5a": (7, 832), "5b": (7, 1024),
@@ -303,25 +305,11 @@ def test_resnet_seed001_matches_printed_count():
     assert model.get_layer("stage4_2_out").output.shape == (None, 28, 28, 512)
 
 
-def basic_block_params(cin, c):
-    """Two bias-free 3x3 convolutions with BatchNorm, and a projection
-    (1x1 conv and BatchNorm, the paper's option B) where the shape changes."""
-    params = 2 * batchnorm_params(c) + conv_params(3, cin, c, bias=False) + conv_params(3, c, c, bias=False)
-    if cin != c:
-        params += conv_params(1, cin, c, bias=False) + batchnorm_params(c)
-    return params
-
-
 @pytest.mark.parametrize("blocks", [(2, 2, 2), (1, 2, 2)])  # the default, Chapter 4's
 def test_resnet_small_params_by_arithmetic(blocks):
+    # the CIFAR design with projection shortcuts (option B) where the width changes
     small = models.resnet_small(widths=(32, 64, 128), blocks=blocks)
-    expected = conv_params(3, 1, 32, bias=False) + batchnorm_params(32) + dense_params(128, 10)
-    cin = 32
-    for c, n in zip((32, 64, 128), blocks):
-        for _ in range(n):
-            expected += basic_block_params(cin, c)
-            cin = c
-    assert small.count_params() == expected
+    assert small.count_params() == cifar_resnet_params((32, 64, 128), blocks, projections=True)
     # projections only where a stage begins with a new width and a stride of 2
     shortcuts = sorted({l.name.rsplit("_", 1)[0] for l in small.layers if "shortcut" in l.name})
     assert shortcuts == ["stage2_1_shortcut", "stage3_1_shortcut"]
